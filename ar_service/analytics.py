@@ -1,0 +1,44 @@
+"""Cookie-free visit counting: events keep a coarse device class and nothing that identifies a person."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy.orm import Session
+
+from ar_service.models import EventKind, ScanEvent, Site
+
+_TABLET = re.compile(r"iPad|Tablet|Android(?!.*Mobile)", re.IGNORECASE)
+_MOBILE = re.compile(r"Mobi|iPhone|iPod|Android", re.IGNORECASE)
+_OS = (
+    ("ios", re.compile(r"iPhone|iPad|iPod")),
+    ("android", re.compile(r"Android")),
+    ("windows", re.compile(r"Windows")),
+    ("macos", re.compile(r"Mac OS X")),
+    ("linux", re.compile(r"Linux")),
+)
+
+
+def device_class(user_agent: str) -> str:
+    """ "mobile-android", "tablet-ios", "desktop-windows"… from a User-Agent; the UA itself is not kept."""
+    if not user_agent:
+        return "other"
+    form = "tablet" if _TABLET.search(user_agent) else "mobile" if _MOBILE.search(user_agent) else "desktop"
+    system = next((name for name, pattern in _OS if pattern.search(user_agent)), "other")
+    return f"{form}-{system}"
+
+
+def record_event(
+    session: Session, site: Site, kind: EventKind, *, language: str, user_agent: str, detail: str = ""
+) -> None:
+    session.add(
+        ScanEvent(
+            site_id=site.id,
+            day=dt.datetime.now(dt.UTC).date(),
+            kind=kind,
+            language=language[:8],
+            device_class=device_class(user_agent),
+            detail=detail[:40],
+        )
+    )

@@ -1,0 +1,153 @@
+"""Leases on job rows: claim, renew, finish, and reconcile after a worker crash.
+
+Every change is one conditional UPDATE, so several workers on several machines can
+race for the same row and exactly one wins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import CursorResult, Update, and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from ar_service.models import Job, JobState, utcnow
+
+
+def _changed(session: Session, statement: Update) -> bool:
+    """Run a conditional UPDATE; True if it matched a row."""
+    result: CursorResult[Any] = session.execute(statement.execution_options(synchronize_session=False))  # type: ignore[assignment]
+    return bool(result.rowcount)
+
+
+def claim(session: Session, job_id: int, owner: str, lease_seconds: int) -> bool:
+    """Take the job if it is queued or its lease has expired; counts an attempt."""
+    now = utcnow()
+    return _changed(
+        session,
+        update(Job)
+        .where(
+            Job.id == job_id,
+            Job.attempts < Job.max_attempts,
+            or_(
+                Job.state == JobState.QUEUED,
+                and_(Job.state == JobState.RUNNING, Job.lease_expires_at < now),
+            ),
+        )
+        .values(
+            state=JobState.RUNNING,
+            lease_owner=owner,
+            lease_expires_at=now + dt.timedelta(seconds=lease_seconds),
+            attempts=Job.attempts + 1,
+            started_at=now,
+            error_code=None,
+            error_message=None,
+        ),
+    )
+
+
+def renew(
+    session: Session,
+    job_id: int,
+    owner: str,
+    lease_seconds: int,
+    *,
+    stage: str | None = None,
+    progress: int | None = None,
+) -> bool:
+    """Extend the lease (and record progress); False if another worker took the job."""
+    values: dict[str, Any] = {"lease_expires_at": utcnow() + dt.timedelta(seconds=lease_seconds)}
+    if stage is not None:
+        values["stage"] = stage
+    if progress is not None:
+        values["progress"] = progress
+    return _changed(
+        session,
+        update(Job)
+        .where(Job.id == job_id, Job.lease_owner == owner, Job.state == JobState.RUNNING)
+        .values(**values),
+    )
+
+
+def finish(
+    session: Session,
+    job_id: int,
+    owner: str,
+    *,
+    result: dict[str, Any] | None = None,
+    error: tuple[str, str] | None = None,
+    retry: bool = False,
+) -> bool:
+    """Record the outcome if this worker still holds the lease.
+
+    ``retry`` puts a failed attempt back in the queue while attempts remain.
+    """
+    values: dict[str, Any] = {"lease_owner": None, "lease_expires_at": None}
+    if error is None:
+        values |= {
+            "state": JobState.SUCCEEDED,
+            "result": result or {},
+            "progress": 100,
+            "finished_at": utcnow(),
+        }
+    else:
+        values |= {"error_code": error[0], "error_message": error[1]}
+        values["state"] = JobState.QUEUED if retry else JobState.FAILED
+        if not retry:
+            values["finished_at"] = utcnow()
+    return _changed(
+        session,
+        update(Job)
+        .where(Job.id == job_id, Job.lease_owner == owner, Job.state == JobState.RUNNING)
+        .values(**values),
+    )
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    requeued: list[int]
+    failed: list[int]
+
+
+def reconcile(session: Session, *, stale_after_seconds: int) -> Reconciled:
+    """Find jobs whose worker vanished (lease expired) or that never reached a queue.
+
+    Jobs with attempts left go back to ``queued`` and are returned for re-enqueueing;
+    the others fail with the reason.
+    """
+    now = utcnow()
+    expired = session.scalars(
+        select(Job)
+        .where(Job.state == JobState.RUNNING, Job.lease_expires_at < now)
+        .with_for_update(skip_locked=True)
+    ).all()
+    requeued, failed = [], []
+    for job in expired:
+        if job.attempts >= job.max_attempts:
+            job.state = JobState.FAILED
+            job.error_code = "worker_lost"
+            job.error_message = (
+                f"the worker stopped responding during attempt {job.attempts} of {job.max_attempts}; "
+                "giving up (check worker logs, then retry the job)"
+            )
+            job.finished_at = now
+            failed.append(job.id)
+        else:
+            job.state = JobState.QUEUED
+            requeued.append(job.id)
+        job.lease_owner = None
+        job.lease_expires_at = None
+    # A queued job whose message is older than a lease may have lost it (a crash between
+    # commit and enqueue); enqueueing twice is harmless because claim() is atomic.
+    stale = session.scalars(
+        select(Job).where(
+            Job.state == JobState.QUEUED,
+            Job.enqueued_at < now - dt.timedelta(seconds=stale_after_seconds),
+        )
+    ).all()
+    requeued.extend(job.id for job in stale if job.id not in requeued)
+    for job in session.scalars(select(Job).where(Job.id.in_(requeued))):
+        job.enqueued_at = now
+    return Reconciled(requeued=requeued, failed=failed)

@@ -1,0 +1,39 @@
+"""Sites: the monuments tourists visit, each with a short code printed on its plaque."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ar_service.models.base import Base, Timestamped
+
+
+class SiteStatus(enum.StrEnum):
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class Site(Timestamped, Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    # Upper-case short code (with its check character) as printed under the QR.
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    # {language: text}; Vietnamese and English at least.
+    names: Mapped[dict[str, Any]]
+    descriptions: Mapped[dict[str, Any]]
+    status: Mapped[SiteStatus] = mapped_column(default=SiteStatus.ACTIVE)
+
+    def text(self, field: str, language: str) -> str:
+        """The name or description in ``language``, falling back to Vietnamese, then English."""
+        values: dict[str, str] = getattr(self, field) or {}
+        for lang in (language, "vi", "en"):
+            if values.get(lang):
+                return values[lang]
+        return next(iter(values.values()), "")

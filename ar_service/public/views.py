@@ -1,0 +1,97 @@
+"""Tourists' routes: /q/<code> → /s/<slug>, and content-hashed files under /files/."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, send_from_directory, url_for
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from ar_service.analytics import record_event
+from ar_service.i18n import LANGUAGE_NAMES, select_language, viewer_strings
+from ar_service.models import EventKind, Site, SiteStatus
+from ar_service.public.files import serve_object
+from ar_service.public.manifest import build_manifest
+from ar_service.services import db, services
+from ar_service.viewer import VIEWER_DIR, viewer_assets
+
+bp = Blueprint("public", __name__)
+
+
+def file_url(key: str) -> str:
+    return services().storage.public_url(key) or url_for("public.file", key=key)
+
+
+def _active_sites() -> list[Site]:
+    return list(db().scalars(select(Site).where(Site.status == SiteStatus.ACTIVE).order_by(Site.slug)))
+
+
+def _not_found(message: str) -> tuple[str, int]:
+    """A helpful page: what went wrong, and the sites that do exist."""
+    language = select_language()
+    return render_template(
+        "public/not_found.html", message=message, sites=_active_sites(), language=language
+    ), 404
+
+
+@bp.get("/")
+def index() -> str:
+    return render_template("public/index.html", sites=_active_sites(), language=select_language())
+
+
+@bp.get("/q/<code>")
+def scan(code: str) -> Response | tuple[str, int]:
+    """A QR plaque was scanned: count it, then show the site (codes are case-insensitive)."""
+    session = db()
+    site = session.scalar(select(Site).where(func.upper(Site.code) == code.strip().upper()))
+    if site is None:
+        return _not_found(f"No site has the code “{code.upper()}”. Check the code printed under the QR.")
+    if site.status != SiteStatus.ACTIVE:
+        return _not_found(f"{site.text('names', select_language())} is no longer shown in Hue AR.")
+    language = select_language()
+    record_event(session, site, EventKind.SCAN, language=language, user_agent=request.user_agent.string)
+    session.commit()
+    language_arg = request.args.get("lang")
+    return redirect(url_for("public.site", slug=site.slug, lang=language_arg), code=302)
+
+
+@bp.get("/s/<slug>")
+def site(slug: str) -> Response | tuple[str, int]:
+    session = db()
+    found = session.scalar(select(Site).where(Site.slug == slug))
+    if found is None:
+        return _not_found(f"There is no site “{slug}”.")
+    if found.status != SiteStatus.ACTIVE:
+        return _not_found(f"{found.text('names', select_language())} is no longer shown in Hue AR.")
+    language = select_language()
+    manifest = build_manifest(session, found, language, file_url)
+    html = render_template(
+        "public/site.html",
+        site=found,
+        language=language,
+        languages=LANGUAGE_NAMES,
+        manifest=manifest,
+        strings=viewer_strings(),
+        viewer=viewer_assets(),
+    )
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "public, max-age=60"
+    response.headers["Content-Language"] = language
+    response.vary.add("Accept-Language")
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/files/<path:key>")
+def file(key: str) -> Response:
+    return serve_object(key)
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The viewer's service worker, served from the root so its scope covers every page."""
+    if not (VIEWER_DIR / "sw.js").exists():
+        abort(404, description="The viewer is not built: run `make viewer`.")
+    response = send_from_directory(VIEWER_DIR, "sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response

@@ -1,0 +1,61 @@
+"""Job-queue fixtures: real database (SQLite or PostgreSQL), real storage, the test job kind."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from ar_service.db import upgrade
+from ar_service.models import Job
+from ar_service.services import Services
+from ar_service.settings import Settings
+from tests.conftest import embedded_settings
+
+JOB_MODULE = "tests.jobs.handlers"
+
+
+@pytest.fixture
+def job_settings(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> Settings:
+    """Embedded (SQLite + SQLite queue), or production-like (PostgreSQL + Redis queue)."""
+    settings = embedded_settings(
+        tmp_path / "instance",
+        database_url=database_url,
+        job_modules=(JOB_MODULE,),
+        job_lease_seconds=2,
+        worker_mode="external",
+    )
+    if database_url.startswith("postgresql"):
+        settings = replace(settings, queue_url=request.getfixturevalue("redis_url"), secret_key="test")
+    return settings
+
+
+@pytest.fixture
+def job_services(job_settings: Settings) -> Iterator[Services]:
+    upgrade(job_settings.database_url)
+    services = Services.build(job_settings)
+    yield services
+    services.close()
+
+
+def payload(tmp_path: Path, **extra: object) -> dict[str, object]:
+    return {"chunks": 3, "delay_s": 0.01, "seed": "s", "log": str(tmp_path / "handler.log"), **extra}
+
+
+def wait_for(predicate: Callable[[], bool], timeout_s: float, what: str, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            tail = log.read_text()[-3000:] if log is not None and log.exists() else ""
+            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}\n{tail}")
+        time.sleep(0.1)
+
+
+def job_row(services: Services, job_id: int) -> Job:
+    with services.session_factory() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        return job

@@ -1,0 +1,92 @@
+import json
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from ar_service.models import ScanEvent
+from ar_service.services import Services
+from tests.public.conftest import Published
+
+
+def test_manifest_lists_files_with_sizes_and_localised_texts(
+    client: FlaskClient, published: Published
+) -> None:
+    response = client.get("/api/v1/sites/thien-mu/scene", headers={"Accept-Language": "vi"})
+    assert response.status_code == 200
+    manifest = response.get_json()
+    scene = manifest["scene"]
+    assert manifest["site"] == {
+        "slug": "thien-mu",
+        "code": "THM7K",
+        "name": "Chùa Thiên Mụ",
+        "language": "vi",
+    }
+    assert scene["models"] == [
+        {
+            "level": "ar",
+            "url": f"/files/{published.glb_key}",
+            "bytes": len(published.glb),
+            "triangles": 12,
+            "compression": "meshopt",
+        }
+    ]
+    assert scene["annotations"][0]["title"] == "Tháp Phước Duyên"
+    assert f"/files/{published.glb_key}" in manifest["pack"]["urls"]
+    assert manifest["pack"]["bytes"] == len(published.glb) + scene["poster"]["bytes"]
+
+
+def test_manifest_is_cacheable_with_etag(client: FlaskClient, published: Published) -> None:
+    first = client.get("/api/v1/sites/thien-mu/scene?lang=en")
+    assert "max-age=60" in first.headers["Cache-Control"]
+    again = client.get(
+        "/api/v1/sites/thien-mu/scene?lang=en", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+
+
+def test_unknown_site_manifest_is_problem_json(client: FlaskClient, published: Published) -> None:
+    response = client.get("/api/v1/sites/nowhere/scene")
+    assert response.status_code == 404
+    assert response.content_type == "application/problem+json"
+    assert response.get_json()["detail"] == "no active site with slug 'nowhere'"
+
+
+def test_beacon_counts_an_event_without_identifiers(
+    client: FlaskClient, services: Services, published: Published
+) -> None:
+    body = json.dumps({"site": "thien-mu", "event": "ar_started", "detail": "image", "language": "ko"})
+    response = client.post(
+        "/api/v1/beacons",
+        data=body,
+        headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile"},
+    )
+    assert response.status_code == 204
+    assert "Set-Cookie" not in response.headers
+    with services.session_factory() as session:
+        event = session.scalar(select(ScanEvent))
+        assert event is not None
+        assert (event.kind, event.detail, event.language, event.device_class) == (
+            "ar_started",
+            "image",
+            "ko",
+            "mobile-android",
+        )
+
+
+def test_bad_beacons_are_refused_with_a_reason(
+    client: FlaskClient, services: Services, published: Published
+) -> None:
+    cases = [
+        (b"not json", "not JSON"),
+        (b"[1, 2]", "expected a JSON object"),
+        (json.dumps({"site": "thien-mu", "event": "dance"}).encode(), "unknown event 'dance'"),
+        (json.dumps({"site": "thien-mu", "event": "scan"}).encode(), "scans are counted"),
+        (json.dumps({"site": "nowhere", "event": "page"}).encode(), "no active site"),
+        (b"{" + b" " * 4096 + b"}", "at most 2048"),
+    ]
+    for body, message in cases:
+        response = client.post("/api/v1/beacons", data=body)
+        assert 400 <= response.status_code < 500, body
+        assert message in response.get_json()["detail"]
+    with services.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(ScanEvent)) == 0
