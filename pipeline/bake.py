@@ -1,0 +1,177 @@
+"""Re-unwrap a decimated mesh with xatlas and bake base colour from the full-resolution scan.
+
+For seam-heavy photogrammetry, seam-locked decimation stalls; decimating with seams
+ignored and re-baking the texture onto a fresh atlas reaches low triangle counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import xatlas
+from PIL import Image
+from scipy import ndimage
+from scipy.spatial import cKDTree
+
+from hue_errors import InvalidInput
+from pipeline.model import Material, Model, Primitive, Texture
+
+F64 = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class BakeOptions:
+    """Atlas size and gutter."""
+
+    size: int = 1024  # atlas width = height, texels
+    padding: int = 4  # xatlas gap between charts, texels
+    gutter: int = 8  # texels of island colour dilated outwards (mip bleeding guard)
+    candidates: int = 8  # nearest high-res triangles tested per texel
+
+
+def _merged(model: Model) -> tuple[F64, npt.NDArray[np.int64], F64, F64]:
+    """All primitives as one soup: positions, triangles, UVs, and primitive 0's base-colour texels."""
+    positions, triangles, uvs = [], [], []
+    offset = 0
+    for prim in model.primitives:
+        if prim.uvs is None:
+            raise InvalidInput(
+                f"bake: model {model.name!r} has a primitive without UVs (expected textured scan)"
+            )
+        positions.append(prim.positions.astype(np.float64))
+        triangles.append(prim.indices.astype(np.int64) + offset)
+        uvs.append(prim.uvs.astype(np.float64))
+        offset += prim.vertex_count
+    material_index = model.primitives[0].material
+    texture = model.materials[material_index].base_color_texture if material_index is not None else None
+    if texture is None:
+        raise InvalidInput(f"bake: model {model.name!r} has no base colour texture to bake from")
+    texels = np.asarray(texture.image.convert("RGB"), dtype=np.float64) / 255.0
+    return np.concatenate(positions), np.concatenate(triangles), np.concatenate(uvs), texels
+
+
+def closest_on_triangles(points: F64, a: F64, b: F64, c: F64) -> tuple[F64, F64]:
+    """Closest point on each triangle (a, b, c) to each point; returns (barycentrics, squared distance).
+
+    Region tests from Ericson, Real-Time Collision Detection §5.1.5, vectorised.
+    """
+    ab, ac, ap = b - a, c - a, points - a
+    d1, d2 = (ab * ap).sum(-1), (ac * ap).sum(-1)
+    bp = points - b
+    d3, d4 = (ab * bp).sum(-1), (ac * bp).sum(-1)
+    cp = points - c
+    d5, d6 = (ab * cp).sum(-1), (ac * cp).sum(-1)
+    va, vb, vc = d3 * d6 - d5 * d4, d5 * d2 - d1 * d6, d1 * d4 - d3 * d2
+    denom = va + vb + vc
+    safe = np.where(np.abs(denom) > 1e-30, denom, 1.0)
+    v, w = vb / safe, vc / safe  # interior
+    bary = np.stack([1 - v - w, v, w], axis=-1)
+
+    def edge(t: F64, i: int, j: int, mask: npt.NDArray[np.bool_]) -> None:
+        t = np.clip(t, 0.0, 1.0)
+        out = np.zeros(bary.shape)
+        out[..., i] = 1 - t
+        out[..., j] = t
+        bary[mask] = out[mask]
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        edge(d1 / (d1 - d3), 0, 1, (vc <= 0) & (d1 >= 0) & (d3 <= 0))
+        edge(d2 / (d2 - d6), 0, 2, (vb <= 0) & (d2 >= 0) & (d6 <= 0))
+        edge((d4 - d3) / ((d4 - d3) + (d5 - d6)), 1, 2, (va <= 0) & (d4 - d3 >= 0) & (d5 - d6 >= 0))
+    for i, mask in enumerate(((d1 <= 0) & (d2 <= 0), (d3 >= 0) & (d4 <= d3), (d6 >= 0) & (d5 <= d6))):
+        corner = np.zeros(3)
+        corner[i] = 1.0
+        bary[mask] = corner
+    bary = np.nan_to_num(bary, nan=1.0 / 3.0)
+    closest = bary[..., :1] * a + bary[..., 1:2] * b + bary[..., 2:3] * c
+    return bary, ((closest - points) ** 2).sum(-1)
+
+
+def rebake(high: Model, low: Model, *, options: BakeOptions = BakeOptions()) -> Model:
+    """Return ``low`` with a fresh xatlas UV atlas and base colour baked from ``high``'s texture."""
+    if low.triangle_count == 0:
+        raise InvalidInput(f"bake: low model {low.name!r} has 0 triangles (expected ≥ 1)")
+    hi_pos, hi_tri, hi_uv, hi_tex = _merged(high)
+    lo_pos = np.concatenate([p.positions for p in low.primitives]).astype(np.float32)
+    offsets = np.cumsum([0] + [p.vertex_count for p in low.primitives[:-1]])
+    lo_tri = np.concatenate(
+        [p.indices.astype(np.int64) + o for p, o in zip(low.primitives, offsets, strict=True)]
+    )
+
+    atlas = xatlas.Atlas()
+    atlas.add_mesh(lo_pos, lo_tri.astype(np.uint32))
+    pack = xatlas.PackOptions()
+    pack.resolution = options.size
+    pack.padding = options.padding
+    pack.bilinear = True
+    atlas.generate(pack_options=pack)  # xatlas is single-threaded and deterministic
+    vmapping, new_tri, new_uv = atlas[0]
+    positions = lo_pos[vmapping].astype(np.float64)
+    new_tri = new_tri.astype(np.int64)
+
+    # Rasterise every atlas triangle in texel space: texel centre → barycentric → 3D point.
+    n = options.size
+    tx = new_uv[new_tri] * n  # (M, 3, 2), xatlas UV origin matches image row 0 after the flip below
+    x, y = tx[..., 0], tx[..., 1]
+    area = (x[:, 1] - x[:, 0]) * (y[:, 2] - y[:, 0]) - (x[:, 2] - x[:, 0]) * (y[:, 1] - y[:, 0])
+    x0, x1 = np.floor(x.min(1)).clip(0, n - 1), np.ceil(x.max(1)).clip(0, n - 1)
+    y0, y1 = np.floor(y.min(1)).clip(0, n - 1), np.ceil(y.max(1)).clip(0, n - 1)
+    w = (x1 - x0 + 1).astype(np.int64)
+    h = (y1 - y0 + 1).astype(np.int64)
+    valid = np.abs(area) > 1e-12
+    counts = np.where(valid, w * h, 0)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    local = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    px = (x0[owner] + local % w[owner]).astype(np.int64)
+    py = (y0[owner] + local // w[owner]).astype(np.int64)
+    cx, cy = px + 0.5, py + 0.5
+    ox, oy = x[owner], y[owner]
+    w0 = (ox[:, 1] - cx) * (oy[:, 2] - cy) - (ox[:, 2] - cx) * (oy[:, 1] - cy)
+    w1 = (ox[:, 2] - cx) * (oy[:, 0] - cy) - (ox[:, 0] - cx) * (oy[:, 2] - cy)
+    bary = np.stack([w0, w1, area[owner] - w0 - w1], axis=1) / area[owner][:, None]
+    inside = (bary >= -1e-6).all(1)
+    texel = py[inside] * n + px[inside]
+    texel, first = np.unique(texel, return_index=True)  # lowest triangle id wins: deterministic
+    tri = owner[inside][first]
+    b = bary[inside][first]
+    points = np.einsum("pk,pkj->pj", b, positions[new_tri[tri]])
+
+    # Nearest high-res surface point: candidate triangles by centroid, exact closest point among them.
+    corners = hi_pos[hi_tri]
+    _, cand = cKDTree(corners.mean(axis=1)).query(points, k=min(options.candidates, len(hi_tri)))
+    cand = cand.reshape(len(points), -1)
+    hb, d2 = closest_on_triangles(points[:, None, :], corners[cand, 0], corners[cand, 1], corners[cand, 2])
+    best = np.argmin(d2, axis=1)
+    rows = np.arange(len(points))
+    src_tri, src_bary = cand[rows, best], hb[rows, best]
+    uv = np.einsum("pk,pkj->pj", src_bary, hi_uv[hi_tri[src_tri]])
+    th, tw = hi_tex.shape[:2]
+    sx = np.floor((uv[:, 0] % 1.0) * tw).astype(np.int64).clip(0, tw - 1)
+    sy = np.floor((uv[:, 1] % 1.0) * th).astype(np.int64).clip(0, th - 1)
+
+    image = np.zeros((n * n, 3))
+    image[texel] = hi_tex[sy, sx]
+    filled = np.zeros(n * n, dtype=bool)
+    filled[texel] = True
+    grid, islands = image.reshape(n, n, 3), filled.reshape(n, n)
+    # Gutter: copy each empty texel within `gutter` of an island from its nearest filled texel.
+    dist, (iy, ix) = ndimage.distance_transform_edt(~islands, return_indices=True)
+    near = dist <= options.gutter
+    grid[near] = grid[iy[near], ix[near]]
+
+    material = Material(
+        name=f"{low.name}-baked",
+        base_color_texture=Texture(
+            Image.fromarray(np.round(grid * 255).astype(np.uint8), "RGB"), "baked.png"
+        ),
+    )
+    primitive = Primitive(
+        positions=positions.astype(np.float32),
+        indices=new_tri.astype(np.uint32),
+        material=0,
+        uvs=new_uv.astype(np.float32),  # texel rows were indexed by v directly: glTF top-left origin
+    )
+    step = {"stage": "bake", "atlas": n, "triangles": len(new_tri), "source_triangles": len(hi_tri)}
+    return Model(primitives=[primitive], materials=[material], name=low.name, steps=[*low.steps, step])

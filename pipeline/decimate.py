@@ -1,0 +1,116 @@
+"""Decimate stage: meshoptimizer's attribute-aware simplifier, with the error it reports in metres."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import meshoptimizer
+import numpy as np
+
+from hue_errors import InvalidInput
+from pipeline import meshopt_abi  # noqa: F401  (declares the simplifier's C signature)
+from pipeline.clean import compact
+from pipeline.model import Model, Primitive
+
+
+@dataclass(frozen=True)
+class DecimateOptions:
+    """``target_triangles`` for the whole model; ``max_error`` bounds the deviation as a fraction
+    of the mesh extent (0–1): the simplifier stops early rather than exceed it. Attribute weights
+    say how much a unit of UV / normal / colour change costs relative to that geometric error."""
+
+    target_triangles: int
+    max_error: float = 0.02
+    uv_weight: float = 1.0
+    normal_weight: float = 0.5
+    color_weight: float = 1.0
+    lock_border: bool = False  # keep open boundaries (a scan's cut edge) exactly in place
+
+
+@dataclass(frozen=True)
+class DecimateResult:
+    model: Model
+    error_m: float  # largest per-primitive simplifier error, in model units (metres after orient)
+
+
+def simplify_primitive(
+    primitive: Primitive, target: int, options: DecimateOptions
+) -> tuple[Primitive, float]:
+    """One primitive reduced to about ``target`` triangles, and its error in model units."""
+    if primitive.triangle_count <= target:
+        return primitive, 0.0
+    columns, weights = [], []
+    for values, weight in (
+        (primitive.uvs, options.uv_weight),
+        (primitive.normals, options.normal_weight),
+        (primitive.colors, options.color_weight),
+    ):
+        if values is not None and weight > 0:
+            columns.append(values)
+            weights += [weight] * values.shape[1]
+    indices = np.ascontiguousarray(primitive.indices.reshape(-1), dtype=np.uint32)
+    positions = np.ascontiguousarray(primitive.positions, dtype=np.float32)
+    destination = np.zeros(len(indices), dtype=np.uint32)
+    error = np.zeros(1, dtype=np.float32)
+    flags = meshoptimizer.SIMPLIFY_LOCK_BORDER if options.lock_border else 0
+    if columns:
+        # Seams (same position, different UV or normal) stay intact: meshoptimizer only collapses
+        # an edge of an attribute discontinuity along that discontinuity.
+        count = meshoptimizer.simplify_with_attributes(
+            destination,
+            indices,
+            positions,
+            np.ascontiguousarray(np.concatenate(columns, axis=1), dtype=np.float32),
+            np.asarray(weights, dtype=np.float32),
+            target_index_count=max(3, target * 3),
+            target_error=options.max_error,
+            options=flags,
+            result_error=error,
+        )
+    else:
+        count = meshoptimizer.simplify(
+            destination,
+            indices,
+            positions,
+            target_index_count=max(3, target * 3),
+            target_error=options.max_error,
+            options=flags,
+            result_error=error,
+        )
+    simplified = Primitive(
+        positions=primitive.positions,
+        indices=destination[:count].reshape(-1, 3),
+        material=primitive.material,
+        normals=primitive.normals,
+        uvs=primitive.uvs,
+        colors=primitive.colors,
+    )
+    # result_error is relative to the mesh extent (meshopt_simplifyScale) unless ERROR_ABSOLUTE.
+    scale = float(meshoptimizer.simplify_scale(positions))
+    return compact(simplified, np.ones(simplified.triangle_count, dtype=bool)), float(error[0]) * scale
+
+
+def decimate(model: Model, options: DecimateOptions) -> DecimateResult:
+    """A copy of ``model`` with about ``target_triangles`` triangles, split across primitives by share."""
+    if model.triangle_count == 0:
+        raise InvalidInput(f"decimate: {model.name}: mesh has 0 faces (expected ≥ 1)")
+    if options.target_triangles < 1:
+        raise InvalidInput(f"decimate: target of {options.target_triangles} triangles (expected ≥ 1)")
+    total = model.triangle_count
+    primitives, worst = [], 0.0
+    for primitive in model.primitives:
+        target = max(1, round(options.target_triangles * primitive.triangle_count / total))
+        simplified, error = simplify_primitive(primitive, target, options)
+        if simplified.triangle_count:
+            primitives.append(simplified)
+        worst = max(worst, error)
+    step = {
+        "stage": "decimate",
+        "target_triangles": options.target_triangles,
+        "triangles": sum(p.triangle_count for p in primitives),
+        "error": worst,
+    }
+    result = Model(
+        primitives=primitives, materials=model.materials, name=model.name, steps=[*model.steps, step]
+    )
+    return DecimateResult(model=result, error_m=worst)

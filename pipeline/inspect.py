@@ -1,0 +1,83 @@
+"""Inspect stage: what an upload holds and what is wrong with it, before anything changes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.bundle import Bundle
+from pipeline.ingest import load_model
+from pipeline.model import Model
+from pipeline.topology import component_labels, degenerate_faces, duplicate_faces, uv_island_count
+
+
+@dataclass(frozen=True)
+class TextureInfo:
+    material: str
+    name: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class InspectReport:
+    """Counts and measurements of one model; lengths are in the source's own units."""
+
+    source: str
+    triangles: int
+    vertices: int
+    primitives: int
+    materials: int
+    textures: tuple[TextureInfo, ...]
+    bounds_min: tuple[float, float, float]
+    bounds_max: tuple[float, float, float]
+    diagonal: float
+    degenerate_faces: int
+    duplicate_faces: int
+    components: int
+    uv_islands: int
+    has_normals: bool
+    has_uvs: bool
+    has_vertex_colors: bool
+
+
+def inspect_model(model: Model, source: str) -> InspectReport:
+    """Measure ``model`` without changing it."""
+    low, high = model.bounds()
+    textures = tuple(
+        TextureInfo(
+            material=m.name,
+            name=m.base_color_texture.name,
+            width=m.base_color_texture.image.size[0],
+            height=m.base_color_texture.image.size[1],
+        )
+        for m in model.materials
+        if m.base_color_texture is not None
+    )
+    prims = model.primitives
+    return InspectReport(
+        source=source,
+        triangles=model.triangle_count,
+        vertices=model.vertex_count,
+        primitives=len(prims),
+        materials=len(model.materials),
+        textures=textures,
+        bounds_min=(float(low[0]), float(low[1]), float(low[2])),
+        bounds_max=(float(high[0]), float(high[1]), float(high[2])),
+        diagonal=float(np.linalg.norm(high.astype(np.float64) - low)),
+        degenerate_faces=sum(int(degenerate_faces(p).sum()) for p in prims),
+        duplicate_faces=sum(int(duplicate_faces(p).sum()) for p in prims),
+        components=sum(component_labels(p)[0] for p in prims),
+        uv_islands=sum(uv_island_count(p) for p in prims),
+        has_normals=all(p.normals is not None for p in prims),
+        has_uvs=all(p.uvs is not None for p in prims),
+        has_vertex_colors=all(p.colors is not None for p in prims),
+    )
+
+
+def inspect_source(source: Path) -> InspectReport:
+    """Read an upload (file, folder or zip) and report on it; raises InvalidInput on bad input."""
+    with Bundle(source) as bundle:
+        return inspect_model(load_model(bundle), bundle.main)

@@ -1,0 +1,131 @@
+"""Orient stage: glTF frame (+Y up, metres), ground found or given, origin at the base centre."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from hue_errors import InvalidInput
+from pipeline.model import Model, Primitive
+
+UpAxis = Literal["auto", "x", "y", "z", "-x", "-y", "-z"]
+Dimension = Literal["height", "width", "depth"]
+Matrix = npt.NDArray[np.float64]
+
+# Rotations taking each candidate up axis onto +Y (proper rotations, det = +1).
+ROTATIONS: dict[str, Matrix] = {
+    "y": np.eye(3),
+    "-y": np.diag([1.0, -1.0, -1.0]),
+    "x": np.array([[0.0, -1, 0], [1, 0, 0], [0, 0, 1]]),
+    "-x": np.array([[0.0, 1, 0], [-1, 0, 0], [0, 0, 1]]),
+    "z": np.array([[1.0, 0, 0], [0, 0, 1], [0, -1, 0]]),
+    "-z": np.array([[1.0, 0, 0], [0, 0, -1], [0, 1, 0]]),
+}
+AXES = {"x": 0, "y": 1, "z": 2, "height": 1, "width": 0, "depth": 2}
+
+
+@dataclass(frozen=True)
+class OrientOptions:
+    """``up`` is the source's up axis ("auto": find the ground). Scale by ``scale_factor``
+    (metres per source unit) or make one ``known_dimension`` (after orienting) that many metres."""
+
+    up: UpAxis = "auto"
+    scale_factor: float | None = None
+    known_dimension: tuple[Dimension, float] | None = None
+    ground_slab: float = 0.02  # fraction of the height searched for the ground, 0–1
+    min_ground_area: float = 0.1  # flat area needed, as a fraction of the bounding-box footprint
+
+
+def find_up_axis(model: Model, options: OrientOptions) -> str | None:
+    """The axis-aligned up direction whose lowest slab holds the most flat area, or None.
+
+    Scans come off a tripod or turntable aligned with one axis of the capture frame, so only
+    the six axis directions are tried; the ground is large, flat and at the bottom.
+    """
+    positions = np.concatenate([p.positions for p in model.primitives]).astype(np.float64)
+    scores: dict[str, float] = {}
+    corners_all, normals_all, areas_all = [], [], []
+    for primitive in model.primitives:
+        corners = primitive.positions[primitive.indices].astype(np.float64)
+        cross = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+        area = np.linalg.norm(cross, axis=1) / 2
+        corners_all.append(corners.mean(axis=1))
+        normals_all.append(cross / np.maximum(2 * area, 1e-30)[:, None])
+        areas_all.append(area)
+    centres, normals, areas = (
+        np.concatenate(corners_all),
+        np.concatenate(normals_all),
+        np.concatenate(areas_all),
+    )
+    extent = np.ptp(positions, axis=0)
+    for name, axis in (("y", 1), ("z", 2), ("x", 0)):  # ties go to glTF's own convention first
+        footprint = float(np.prod(np.delete(extent, axis)))
+        for sign, label in ((1.0, name), (-1.0, f"-{name}")):
+            height = sign * centres[:, axis]
+            slab = height <= height.min() + options.ground_slab * extent[axis]
+            flat = np.abs(normals[:, axis]) > 0.95
+            area = float(areas[slab & flat].sum())
+            if footprint > 0 and area >= options.min_ground_area * footprint:
+                scores[label] = area
+    return max(scores, key=lambda k: scores[k]) if scores else None
+
+
+def orient(model: Model, options: OrientOptions) -> Model:
+    """Rotate to +Y up, move the base centre to the origin, scale to metres; record the matrix."""
+    detected = find_up_axis(model, options) if options.up == "auto" else None
+    up = options.up if options.up != "auto" else (detected or "y")
+    rotation = ROTATIONS[up]
+    rotated = [p.positions.astype(np.float64) @ rotation.T for p in model.primitives]
+    stacked = np.concatenate(rotated)
+    low, high = stacked.min(axis=0), stacked.max(axis=0)
+    offset = -np.array([(low[0] + high[0]) / 2, low[1], (low[2] + high[2]) / 2])
+    scale, scale_source = _scale(high - low, options)
+    matrix = np.eye(4)
+    matrix[:3, :3] = scale * rotation
+    matrix[:3, 3] = scale * offset
+    primitives = [
+        Primitive(
+            positions=((positions + offset) * scale).astype(np.float32),
+            indices=p.indices,
+            material=p.material,
+            normals=None
+            if p.normals is None
+            else (p.normals.astype(np.float64) @ rotation.T).astype(np.float32),
+            uvs=p.uvs,
+            colors=p.colors,
+        )
+        for p, positions in zip(model.primitives, rotated, strict=True)
+    ]
+    step = {
+        "stage": "orient",
+        "up": up,
+        "up_detected": options.up == "auto" and detected is not None,
+        "scale": scale,
+        "scale_source": scale_source,
+        "matrix": [[float(v) for v in row] for row in matrix],  # row-major, source → glTF metres
+    }
+    return Model(
+        primitives=primitives, materials=model.materials, name=model.name, steps=[*model.steps, step]
+    )
+
+
+def _scale(extent: npt.NDArray[np.float64], options: OrientOptions) -> tuple[float, str]:
+    if options.scale_factor is not None and options.known_dimension is not None:
+        raise InvalidInput("orient: give a scale factor or a known dimension, not both")
+    if options.scale_factor is not None:
+        if not np.isfinite(options.scale_factor) or options.scale_factor <= 0:
+            raise InvalidInput(f"orient: scale factor {options.scale_factor} (expected a finite number > 0)")
+        return float(options.scale_factor), "scale_factor"
+    if options.known_dimension is not None:
+        dimension, metres = options.known_dimension
+        size = float(extent[AXES[dimension]])
+        if not np.isfinite(metres) or metres <= 0 or size <= 0:
+            raise InvalidInput(
+                f"orient: known {dimension} {metres} m on a model {size} units {dimension} "
+                "(expected both > 0)"
+            )
+        return metres / size, f"known_{dimension}"
+    return 1.0, "source_units"

@@ -1,0 +1,237 @@
+"""The one entry point the CLI and the service job share: source → LOD ladder of GLBs + manifest."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hue_errors import InvalidInput
+from pipeline.bundle import Bundle
+from pipeline.clean import clean
+from pipeline.decimate import DecimateOptions, DecimateResult, decimate
+from pipeline.glb_write import EncodeOptions, GeometryCodec, write_glb
+from pipeline.ingest import load_model
+from pipeline.inspect import InspectReport, inspect_model
+from pipeline.model import Model
+from pipeline.orient import Dimension, OrientOptions, UpAxis, orient
+from pipeline.poster import PosterOptions, render_poster
+from pipeline.provenance import Provenance, tool_versions, xmp_packet
+from pipeline.recipe import LevelSpec, Recipe, load_recipe
+from pipeline.textures import TextureOptions, resize_textures
+from pipeline.usdz import write_usdz
+
+Progress = Callable[[str, float], None]
+MANIFEST_NAME = "manifest.json"
+POSTER_NAME = "poster.webp"
+# Share of the run each stage takes on the bundled mask (for the progress fraction only).
+FIXED_STAGES = {"ingest": 0.10, "inspect": 0.05, "clean": 0.05, "orient": 0.02}
+MANIFEST_SHARE = 0.02
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Per-run settings on top of the recipe. ``up``: the source's up axis or "auto";
+    ``scale_factor`` (metres per source unit) or ``known_dimension`` (("height", 2.4) in metres);
+    ``geometry`` overrides the recipe's codec for every level."""
+
+    up: UpAxis = "auto"
+    scale_factor: float | None = None
+    known_dimension: tuple[Dimension, float] | None = None
+    provenance: Provenance = field(default_factory=Provenance)
+    geometry: GeometryCodec | None = None
+
+
+@dataclass(frozen=True)
+class LevelOutput:
+    name: str
+    path: Path
+    triangles: int
+    bytes: int
+    error_m: float  # simplifier's geometric error estimate, metres
+    error_pct_diag: float  # the same as a percentage of the bounding-box diagonal
+    texture_px: int  # longest side of the largest texture (0 without textures)
+    gpu_bytes: int
+    geometry: GeometryCodec  # the decoder a viewer needs for this level
+
+
+@dataclass
+class RunResult:
+    levels: list[LevelOutput]
+    manifest: Path
+    inspect: InspectReport
+    usdz: Path | None = None
+    poster: Path | None = None
+
+
+class _StageClock:
+    """Times each stage and reports the overall fraction done after it."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+        self.started = time.perf_counter()
+        self._done = 0.0
+
+    @contextmanager
+    def stage(self, name: str, share: float) -> Iterator[None]:
+        began = time.perf_counter()
+        yield
+        self.timings[name] = time.perf_counter() - began
+        self._done += share
+        self.progress(name, min(self._done, 1.0))
+
+
+def run_pipeline(
+    source: Path,
+    out_dir: Path,
+    *,
+    recipe: str | Recipe = "web",
+    options: RunOptions | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Ingest ``source`` (file, folder or zip), clean, orient, and write every level of ``recipe``
+    to ``out_dir`` as ``<level>.glb`` plus ``manifest.json``. Raises hue_errors types."""
+    options = options or RunOptions()
+    recipe = load_recipe(recipe) if isinstance(recipe, str) else recipe
+    if not recipe.levels:
+        raise InvalidInput(f"run: recipe {recipe.name!r} has no levels (expected ≥ 1)")
+    clock = _StageClock(progress or (lambda _stage, _fraction: None))
+    with Bundle(source) as bundle:
+        clock.progress("ingest", 0.0)
+        with clock.stage("ingest", FIXED_STAGES["ingest"]):
+            model = load_model(bundle)
+        digests, main = dict(bundle.digests), bundle.main
+    with clock.stage("inspect", FIXED_STAGES["inspect"]):
+        inspect = inspect_model(model, main)
+    with clock.stage("clean", FIXED_STAGES["clean"]):
+        model = clean(model, recipe.clean)
+    up = options.up
+    if up == "auto" and main.lower().endswith((".gltf", ".glb")):
+        # glTF mandates +Y up (glTF 2.0 §3.4): trust it rather than risk laying a flat-backed
+        # relief or stele on its back because its back is the largest flat area.
+        up = "y"
+    with clock.stage("orient", FIXED_STAGES["orient"]):
+        model = orient(
+            model,
+            OrientOptions(up=up, scale_factor=options.scale_factor, known_dimension=options.known_dimension),
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    low, high = model.bounds()
+    diagonal = float(np.linalg.norm(high.astype(np.float64) - low))
+    measured = options.scale_factor is not None or options.known_dimension is not None
+    level_share = (1.0 - sum(FIXED_STAGES.values()) - MANIFEST_SHARE) / len(recipe.levels)
+    levels = []
+    usdz = None
+    simplified: dict[DecimateOptions, DecimateResult] = {}  # levels sharing a target share the work
+    for spec in recipe.levels:
+        with clock.stage(f"level:{spec.name}", level_share):
+            wanted = DecimateOptions(target_triangles=spec.target_triangles, max_error=spec.max_error)
+            if wanted not in simplified:
+                simplified[wanted] = decimate(model, wanted)
+            levels.append(
+                _write_level(simplified[wanted], spec, recipe, options, out_dir, diagonal, measured)
+            )
+            if spec.name == recipe.usdz_level:
+                usdz = out_dir / f"{spec.name}.usdz"
+                write_usdz(resize_textures(simplified[wanted].model, spec.texture_px), usdz)
+    poster = None
+    if recipe.poster_px:
+        smallest = min(simplified.values(), key=lambda result: result.model.triangle_count).model
+        with clock.stage("poster", 0.0):
+            poster = out_dir / POSTER_NAME
+            image = render_poster(smallest, options=PosterOptions(size=recipe.poster_px))
+            image.save(poster, format="WEBP", quality=85, method=4)
+    timings = {**clock.timings, "total": time.perf_counter() - clock.started}
+    manifest = out_dir / MANIFEST_NAME
+    manifest.write_text(
+        json.dumps(
+            _manifest(recipe, options, main, digests, inspect, model, levels, timings),
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    clock.progress("manifest", 1.0)
+    return RunResult(levels=levels, manifest=manifest, inspect=inspect, poster=poster, usdz=usdz)
+
+
+def _write_level(
+    decimated: DecimateResult,
+    spec: LevelSpec,
+    recipe: Recipe,
+    options: RunOptions,
+    out_dir: Path,
+    diagonal: float,
+    measured: bool,
+) -> LevelOutput:
+    level_model = resize_textures(decimated.model, spec.texture_px)
+    encode = EncodeOptions(
+        geometry=options.geometry or spec.geometry,
+        position_bits=recipe.position_bits,
+        texture=TextureOptions(format=spec.texture_format, quality=spec.texture_quality),
+    )
+    level_model.steps.append(
+        {
+            "stage": "encode",
+            "geometry": encode.geometry,
+            "position_bits": encode.position_bits,
+            "texture_format": spec.texture_format,
+            "texture_px": spec.texture_px,
+        }
+    )
+    written = write_glb(
+        level_model, encode, xmp_packet(options.provenance, level_model.steps, spec.name, measured)
+    )
+    path = out_dir / f"{spec.name}.glb"
+    path.write_bytes(written.data)
+    texture_px = max(
+        (
+            max(m.base_color_texture.image.size)
+            for m in level_model.materials
+            if m.base_color_texture is not None
+        ),
+        default=0,
+    )
+    return LevelOutput(
+        name=spec.name,
+        path=path,
+        triangles=written.triangles,
+        bytes=len(written.data),
+        error_m=decimated.error_m,
+        error_pct_diag=100 * decimated.error_m / diagonal if diagonal > 0 else 0.0,
+        texture_px=texture_px,
+        gpu_bytes=written.gpu_bytes,
+        geometry=encode.geometry,
+    )
+
+
+def _manifest(
+    recipe: Recipe,
+    options: RunOptions,
+    main: str,
+    digests: dict[str, str],
+    inspect: InspectReport,
+    model: Model,
+    levels: list[LevelOutput],
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    """The run record: inputs (sha256), settings, steps, per-level figures, tool versions, timings."""
+    return {
+        "source": main,
+        "inputs": {name: {"sha256": digest} for name, digest in sorted(digests.items())},
+        "recipe": asdict(recipe),
+        "options": asdict(options),
+        "tools": tool_versions(),
+        "inspect": asdict(inspect),
+        "steps": model.steps,
+        "levels": [{**asdict(level), "path": level.path.name} for level in levels],
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+    }

@@ -1,0 +1,228 @@
+"""run_pipeline end to end, its manifest and provenance, determinism, recipes and the CLI."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+from scipy.spatial import cKDTree
+
+from hue_errors import InvalidInput
+from pipeline import Provenance, RunOptions, inspect_source, load_recipe, run_pipeline
+from pipeline.bundle import Bundle
+from pipeline.clean import CleanOptions, clean
+from pipeline.cli import pipeline_group
+from pipeline.gltf_read import split_glb
+from pipeline.ingest import load_model
+from pipeline.orient import OrientOptions, orient
+from pipeline.recipe import parse_recipe
+from tests.pipeline.conftest import Validator, error_messages
+
+PROVENANCE = Provenance(
+    title="Fuze bottle",
+    creator=("Michael Dawson-Haggerty",),
+    licence="MIT",
+    attribution="trimesh sample model",
+    source="https://github.com/mikedh/trimesh",
+    capture={"method": "synthetic", "photos": 0},
+)
+
+
+def xmp_of(path: Path) -> dict[str, Any]:
+    document, _ = split_glb(path.read_bytes(), path.name)
+    assert document["asset"]["extensions"]["KHR_xmp_json_ld"] == {"packet": 0}
+    packet: dict[str, Any] = document["extensions"]["KHR_xmp_json_ld"]["packets"][0]
+    return packet
+
+
+def test_preview_recipe_writes_a_valid_ar_level_with_provenance(
+    fuze: Path, tmp_path: Path, validate: Validator
+) -> None:
+    seen: list[tuple[str, float]] = []
+    result = run_pipeline(
+        fuze,
+        tmp_path / "out",
+        recipe="preview",
+        options=RunOptions(up="z", known_dimension=("height", 0.25), provenance=PROVENANCE),
+        progress=lambda stage, fraction: seen.append((stage, fraction)),
+    )
+    [level] = result.levels
+    assert result.poster is None  # the preview recipe renders none
+    assert level.path == tmp_path / "out" / "ar.glb" and level.bytes == level.path.stat().st_size
+    assert error_messages(validate(level.path)) == []
+    reopened = inspect_source(level.path)
+    assert reopened.triangles == level.triangles == 1000
+    assert reopened.bounds_max[1] - reopened.bounds_min[1] == pytest.approx(0.25, abs=1e-4)  # metres
+    packet = xmp_of(level.path)
+    assert packet["dc:title"]["rdf:_1"]["@value"] == "Fuze bottle"
+    assert packet["dc:creator"] == {"@list": ["Michael Dawson-Haggerty"]}
+    assert packet["dc:rights"]["rdf:_1"]["@value"] == "MIT"
+    assert packet["paradata:scale"] == "measured" and packet["paradata:geometry"] == "reconstructed"
+    assert packet["paradata:capture"] == {"paradata:method": "synthetic", "paradata:photos": 0}
+    assert any(step.startswith("stage=decimate") for step in packet["paradata:processing"]["@list"])
+    assert "meshoptimizer" in packet["xmp:CreatorTool"]
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and seen[0][0] == "ingest"
+
+
+def test_manifest_records_inputs_settings_and_levels(fuze: Path, tmp_path: Path) -> None:
+    result = run_pipeline(fuze, tmp_path / "out", recipe="preview")
+    manifest = json.loads(result.manifest.read_text())
+    assert set(manifest["inputs"]) == {"fuze.obj", "fuze.obj.mtl", "fuze uv.jpg"}
+    assert all(len(entry["sha256"]) == 64 for entry in manifest["inputs"].values())
+    assert manifest["recipe"]["name"] == "preview"
+    [level] = manifest["levels"]
+    assert level["path"] == "ar.glb" and level["bytes"] == result.levels[0].bytes
+    assert level["gpu_bytes"] > 1024 * 1024 * 4  # the 1024² texture alone is 4 MiB in RGBA8
+    assert {"ingest", "clean", "orient", "level:ar", "total"} <= set(manifest["timings_s"])
+    assert [s["stage"] for s in manifest["steps"]] == ["ingest", "clean", "orient"]
+
+
+def test_same_input_and_settings_give_byte_identical_outputs(fuze: Path, tmp_path: Path) -> None:
+    options = RunOptions(provenance=PROVENANCE)
+    first = run_pipeline(fuze, tmp_path / "a", recipe="preview", options=options)
+    second = run_pipeline(fuze, tmp_path / "b", recipe="preview", options=options)
+    assert [lv.path.read_bytes() for lv in first.levels] == [lv.path.read_bytes() for lv in second.levels]
+
+
+def test_web_recipe_on_the_mask_scan(bali_mask: Path, tmp_path: Path, validate: Validator) -> None:
+    started = time.perf_counter()
+    result = run_pipeline(bali_mask, tmp_path / "web", recipe="web")
+    elapsed = time.perf_counter() - started
+    names = [level.name for level in result.levels]
+    assert names == [level.name for level in load_recipe("web").levels]
+    by_name = {level.name: level for level in result.levels}
+    assert by_name["thumb"].triangles <= 20_000 and by_name["thumb"].texture_px == 512
+    assert by_name["ar"].triangles <= 100_000 and by_name["ar"].texture_px <= 2048
+    assert by_name["high"].texture_px == 4096  # never upscaled beyond the 4K source atlas
+    assert 0 < by_name["thumb"].error_pct_diag < 1
+    for level in result.levels:
+        assert error_messages(validate(level.path)) == [], level.name
+        assert inspect_source(level.path).triangles == level.triangles
+    assert by_name["thumb"].bytes < by_name["ar"].bytes < by_name["high"].bytes
+    assert elapsed < 60
+    assert result.poster == tmp_path / "web" / "poster.webp"
+    assert result.usdz == tmp_path / "web" / "ar.usdz" and result.usdz.stat().st_size > 0
+    with Image.open(result.poster) as poster:
+        assert (
+            poster.size == (1024, 1024) and poster.getchannel("A").getextrema()[1] == 255
+        )  # the mask covers pixels
+    # Decoded back, every level's vertices sit on source vertices (the simplifier only removes
+    # vertices) to within the 14-bit position grid.
+    with Bundle(bali_mask) as bundle:
+        source = orient(clean(load_model(bundle), CleanOptions()), OrientOptions())
+    tree = cKDTree(np.concatenate([p.positions for p in source.primitives]))
+    low, high = source.bounds()
+    step = float((high - low).max()) / (2**14 - 1)
+    for level in result.levels:
+        with Bundle(level.path) as bundle:
+            decoded = load_model(bundle)
+        distance, _ = tree.query(np.concatenate([p.positions for p in decoded.primitives]))
+        assert distance.max() <= step, level.name
+
+
+def test_recipe_with_unknown_keys_is_refused() -> None:
+    with pytest.raises(InvalidInput, match=r"unknown keys \['target_tris'\]"):
+        parse_recipe(
+            {"name": "x", "description": "", "levels": [{"name": "a", "target_tris": 5, "texture_px": 64}]},
+            "x.json",
+        )
+    with pytest.raises(InvalidInput, match="expected int"):
+        parse_recipe(
+            {
+                "name": "x",
+                "description": "",
+                "levels": [{"name": "a", "target_triangles": "5", "texture_px": 64}],
+            },
+            "x.json",
+        )
+
+
+def test_unknown_recipe_name_is_refused(fuze: Path, tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="unknown recipe 'nope'"):
+        run_pipeline(fuze, tmp_path, recipe="nope")
+
+
+def test_cli_inspect_and_run(fuze: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    inspected = runner.invoke(pipeline_group, ["inspect", str(fuze), "--json"])
+    assert inspected.exit_code == 0 and json.loads(inspected.output)["triangles"] == 1000
+    ran = runner.invoke(
+        pipeline_group,
+        [
+            "run",
+            str(fuze),
+            "--out",
+            str(tmp_path / "o"),
+            "--recipe",
+            "preview",
+            "--up",
+            "Z",
+            "--scale",
+            "2",
+            "--licence",
+            "MIT",
+            "--capture",
+            "photos=12",
+        ],
+    )
+    assert ran.exit_code == 0, ran.output
+    assert "ar" in ran.output and (tmp_path / "o" / "ar.glb").is_file()
+    assert inspect_source(tmp_path / "o" / "ar.glb").bounds_max[1] == pytest.approx(2 * 0.215128, abs=1e-3)
+
+
+def test_cli_reports_bad_input_with_exit_code_2(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.glb"
+    junk.write_bytes(b"nonsense")
+    result = CliRunner().invoke(pipeline_group, ["inspect", str(junk)])
+    assert result.exit_code == 2
+    assert "junk.glb" in result.output and "Traceback" not in result.output
+
+
+def test_cli_runs_a_recipe_file(fuze: Path, tmp_path: Path) -> None:
+    recipe = tmp_path / "tiny.json"
+    recipe.write_text(
+        json.dumps(
+            {
+                "name": "tiny",
+                "description": "one JPEG level",
+                "levels": [
+                    {
+                        "name": "tiny",
+                        "target_triangles": 300,
+                        "texture_px": 128,
+                        "texture_format": "jpeg",
+                        "max_error": 0.5,
+                    }
+                ],
+            }
+        )
+    )
+    result = CliRunner().invoke(
+        pipeline_group, ["run", str(fuze), "--out", str(tmp_path / "o"), "--recipe", str(recipe)]
+    )
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    [level] = manifest["levels"]
+    assert level["name"] == "tiny" and level["triangles"] <= 300 and level["texture_px"] == 128
+    assert b"image/jpeg" in (tmp_path / "o" / "tiny.glb").read_bytes()
+
+
+def test_gargoyle_ply_with_vertex_colours_runs_end_to_end(
+    gargoyle: Path, tmp_path: Path, validate: Validator
+) -> None:
+    result = run_pipeline(
+        gargoyle, tmp_path / "g", recipe="preview", options=RunOptions(known_dimension=("height", 0.6))
+    )
+    [level] = result.levels
+    assert level.triangles <= 20_000 and level.texture_px == 0
+    report = validate(level.path)
+    assert error_messages(report) == []
+    back = inspect_source(level.path)
+    assert back.has_vertex_colors and back.bounds_max[1] - back.bounds_min[1] == pytest.approx(0.6, rel=1e-3)
