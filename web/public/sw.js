@@ -1,0 +1,40 @@
+// Hue AR service worker (scope "/"): content-hashed files cache-first, pages and manifests network-first.
+// The page's "save for offline" action fills the same cache with every file a visit needs.
+const CACHE = "hue-ar-v1";
+
+self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+
+// Names that change whenever their bytes do: /files/sha256/… and Vite's hashed build output.
+const IMMUTABLE = [/\/files\//, /\/static\/viewer\/assets\//, /\/viewer\/assets\//, /\/draco\//];
+
+async function cacheFirst(request) {
+  const cache = await caches.open(CACHE);
+  const hit = await cache.match(request, { ignoreVary: true });
+  if (hit) return hit;
+  const response = await fetch(request);
+  if (response.ok && response.status === 200) await cache.put(request, response.clone());
+  return response;
+}
+
+async function networkFirst(request) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok && response.status === 200) await cache.put(request, response.clone());
+    return response;
+  } catch (error) {
+    const hit = await cache.match(request, { ignoreVary: true, ignoreSearch: request.mode === "navigate" });
+    if (hit) return hit;
+    throw error;
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  // Only our own GETs; beacons and admin uploads pass through. Range requests (media seeking) too.
+  if (request.method !== "GET" || url.origin !== self.location.origin || request.headers.has("range")) return;
+  const immutable = IMMUTABLE.some((pattern) => pattern.test(url.pathname));
+  event.respondWith(immutable ? cacheFirst(request) : networkFirst(request));
+});
