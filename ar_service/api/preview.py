@@ -1,0 +1,76 @@
+"""Signed, expiring links that show an unpublished scene version in the tourists' viewer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, current_app, jsonify, render_template, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.wrappers import Response
+
+from ar_service.i18n import LANGUAGE_NAMES, select_language
+from ar_service.models import SceneVersion, Site
+from ar_service.public.manifest import version_manifest
+from ar_service.public.views import file_url
+from ar_service.services import db
+from ar_service.viewer import viewer_assets
+from hue_errors import NotFound
+
+bp = Blueprint("preview", __name__, url_prefix="/preview")
+PREVIEW_TTL = dt.timedelta(days=2)
+PREVIEW_MAX_TTL = dt.timedelta(days=14)
+_SALT = "hue-ar-preview"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def preview_token(version_id: int, expires: dt.datetime) -> str:
+    return str(_serializer().dumps([version_id, int(expires.timestamp())]))
+
+
+def _previewed(token: str) -> tuple[Site, SceneVersion]:
+    try:
+        version_id, expires = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        raise NotFound("this preview link is not valid; ask the developer API for a new one") from None
+    if dt.datetime.now(dt.UTC).timestamp() >= int(expires):
+        raise NotFound("this preview link has expired; ask the developer API for a new one")
+    session = db()
+    version = session.get(SceneVersion, int(version_id))
+    site = session.get(Site, version.scene.site_id) if version is not None else None
+    if version is None or site is None:
+        raise NotFound("the previewed scene version no longer exists")
+    return site, version
+
+
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/<token>")
+def show(token: str) -> Response:
+    """The site page as tourists would see it with this version published."""
+    site, version = _previewed(token)
+    language = select_language()
+    manifest = version_manifest(db(), site, version, language, file_url)
+    html = render_template(
+        "public/site.html",
+        site=site,
+        language=language,
+        languages=LANGUAGE_NAMES,
+        manifest=manifest,
+        manifest_url=url_for("preview.manifest", token=token, lang=language),
+        viewer=viewer_assets(),
+    )
+    return _private(Response(html, mimetype="text/html"))
+
+
+@bp.get("/<token>/scene.json")
+def manifest(token: str) -> Response:
+    """The previewed version's manifest, in the same format as /api/v1/sites/<slug>/scene."""
+    site, version = _previewed(token)
+    return _private(jsonify(version_manifest(db(), site, version, select_language(), file_url)))

@@ -1,0 +1,66 @@
+"""Checks for marker images, textures, narration audio and WebVTT captions."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from ar_service.bundles.limits import BundleLimits
+from ar_service.bundles.problems import refuse
+from ar_service.bundles.sniff import Kind, sniff
+
+IMAGE_KINDS = {".png": Kind.PNG, ".jpg": Kind.JPEG, ".jpeg": Kind.JPEG, ".webp": Kind.WEBP}
+AUDIO_KINDS = {".mp3": Kind.MP3, ".ogg": Kind.OGG, ".oga": Kind.OGG}
+_PIL_FORMATS = {Kind.PNG: "PNG", Kind.JPEG: "JPEG", Kind.WEBP: "WEBP"}
+
+
+def expect_kind(name: str, path: Path, allowed: dict[str, Kind], role: str) -> Kind:
+    """The file's sniffed kind if its extension is allowed for ``role`` and its bytes agree."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in allowed:
+        raise refuse(
+            name, f"a {role} must be {', '.join(sorted(allowed))} (got '{suffix or 'no extension'}')"
+        )
+    found = sniff(path)
+    if found is not allowed[suffix]:
+        raise refuse(name, f"named {suffix} but its content is {found.value}, not {allowed[suffix].value}")
+    return found
+
+
+def check_image(name: str, path: Path, limits: BundleLimits, role: str = "image") -> tuple[int, int]:
+    """Width and height of a PNG/JPEG/WebP image, read from its header before any pixel is decoded."""
+    kind = expect_kind(name, path, IMAGE_KINDS, role)
+    try:
+        # Pillow warns, then raises, on decompression bombs; both mean refuse.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path, formats=[_PIL_FORMATS[kind]]) as image:
+                width, height = image.size
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise refuse(name, f"image dimensions exceed {limits.max_image_pixels} pixels (image bomb)") from None
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise refuse(name, f"unreadable {kind.value}: {exc}") from None
+    if width * height > limits.max_image_pixels:
+        raise refuse(name, f"{width}×{height} pixels exceeds {limits.max_image_pixels} pixels (image bomb)")
+    if min(width, height) < 1:
+        raise refuse(name, f"{width}×{height} image is empty")
+    return width, height
+
+
+def check_audio(name: str, path: Path) -> Kind:
+    return expect_kind(name, path, AUDIO_KINDS, "narration audio file")
+
+
+def check_captions(name: str, path: Path) -> None:
+    """WebVTT: UTF-8, optional BOM, then 'WEBVTT' followed by a space, tab or line end (WebVTT §4.1)."""
+    expect_kind(name, path, {".vtt": Kind.TEXT}, "captions file")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise refuse(name, f"not UTF-8 text (byte {exc.start}); WebVTT files must be UTF-8") from None
+    text = text.removeprefix("\ufeff")
+    if not text.startswith("WEBVTT") or text[6:7] not in ("", " ", "\t", "\n", "\r"):
+        raise refuse(name, "does not start with the 'WEBVTT' header line (WebVTT §4.1)")

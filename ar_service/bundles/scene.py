@@ -1,0 +1,79 @@
+"""scene.json: JSON Schema validation (published at /api/v1/schema/scene.json) and language completeness."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from ar_service.bundles.problems import BundleInvalid, Problem, refuse
+
+SCENE_FILE = "scene.json"
+
+
+@cache
+def scene_schema() -> dict[str, Any]:
+    """The published JSON Schema (draft 2020-12) of scene.json."""
+    schema: dict[str, Any] = json.loads(
+        resources.files("ar_service.schemas").joinpath("scene.json").read_text()
+    )
+    return schema
+
+
+def _pointer(path: Any) -> str:
+    """A JSON path a person can read: annotations[0].text.en."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(document)"
+
+
+def parse_scene(raw: bytes) -> dict[str, Any]:
+    """The scene document if it is JSON that follows the schema; every violation is listed."""
+    try:
+        doc = json.loads(raw)
+    except UnicodeDecodeError:
+        raise refuse(SCENE_FILE, "not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise refuse(SCENE_FILE, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise refuse(SCENE_FILE, "JSON is nested too deeply") from None
+    validator = jsonschema.Draft202012Validator(scene_schema())
+    errors = sorted(validator.iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    if errors:
+        raise BundleInvalid(
+            [Problem(SCENE_FILE, f"{_pointer(e.absolute_path)}: {e.message}") for e in errors[:50]]
+        )
+    assert isinstance(doc, dict)
+    _check_languages(doc)
+    return doc
+
+
+def _check_languages(doc: dict[str, Any]) -> None:
+    """Every text and narration exists in each declared language, and in no other."""
+    declared = list(doc["languages"])
+    problems = []
+
+    def compare(where: str, present: set[str]) -> None:
+        for lang in declared:
+            if lang not in present:
+                problems.append(
+                    Problem(SCENE_FILE, f"{where}: missing translation for declared language '{lang}'")
+                )
+        for lang in sorted(present - set(declared)):
+            problems.append(
+                Problem(SCENE_FILE, f"{where}: language '{lang}' is not declared in 'languages' {declared}")
+            )
+
+    for i, note in enumerate(doc.get("annotations", [])):
+        compare(f"annotations[{i}].text", set(note["text"]))
+    if "narration" in doc:
+        compare("narration", set(doc["narration"]))
+    ids = [note["id"] for note in doc.get("annotations", [])]
+    for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
+        problems.append(Problem(SCENE_FILE, f"annotations: id '{duplicate}' is used more than once"))
+    if problems:
+        raise BundleInvalid(problems)

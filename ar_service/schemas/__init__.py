@@ -1,0 +1,1 @@
+"""Published JSON Schemas (served under /api/v1/schema/)."""
