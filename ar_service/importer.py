@@ -9,7 +9,7 @@ from typing import Any
 
 import jsonschema
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ar_service.jobs.queue import JobQueue
@@ -188,8 +188,10 @@ def _add_scene_version(session: Session, site: Site, version: SceneVersion, *, p
         scene = Scene(site_id=site.id, title=site.text("names", "en"))
         session.add(scene)
         session.flush()
+    latest = session.scalar(select(func.max(SceneVersion.number)).where(SceneVersion.scene_id == scene.id))
     version.scene = scene
-    version.number = len(scene.versions)
+    version.number = (latest or 0) + 1
+    session.add(version)
     session.flush()
     if publish:
         for state in (SceneState.IN_REVIEW, SceneState.APPROVED, SceneState.PUBLISHED):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 from pxr import Gf, Sdf, Usd, UsdGeom, UsdShade, UsdUtils, Vt
 
 from hue_errors import InvalidInput, StorageError
@@ -22,7 +23,9 @@ from pipeline.model import Model
 class UsdzOptions:
     """How textures are stored inside the package."""
 
-    texture_format: str = "PNG"  # "PNG" or "JPEG" (both accepted by Quick Look)
+    # "auto": JPEG for opaque textures (a fraction of PNG's bytes on photogrammetry atlases), PNG
+    # where alpha is needed; or force "PNG" / "JPEG" (both accepted by Quick Look).
+    texture_format: str = "auto"
     jpeg_quality: int = 90
 
 
@@ -46,7 +49,6 @@ def _author_stage(model: Model, folder: Path, options: UsdzOptions) -> tuple[Pat
     UsdGeom.SetStageMetersPerUnit(stage, 1.0)
     top = UsdGeom.Xform.Define(stage, "/Model")
     stage.SetDefaultPrim(top.GetPrim())
-    ext = "png" if options.texture_format.upper() == "PNG" else "jpg"
     materials: list[UsdShade.Material] = []
     textures = 0
     for m, material in enumerate(model.materials):
@@ -60,9 +62,10 @@ def _author_stage(model: Model, folder: Path, options: UsdzOptions) -> tuple[Pat
         if material.base_color_texture is None:
             shader.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).Set(Gf.Vec3f(r, g, b))
         else:
+            image = material.base_color_texture.image
+            ext = _texture_extension(image, options.texture_format.upper())
             name = f"textures/base_color_{m}.{ext}"
             (folder / "textures").mkdir(exist_ok=True)
-            image = material.base_color_texture.image
             if ext == "png":
                 image.convert("RGBA" if image.mode in ("RGBA", "LA") else "RGB").save(folder / name, "PNG")
             else:
@@ -109,12 +112,18 @@ def _author_stage(model: Model, folder: Path, options: UsdzOptions) -> tuple[Pat
     return root, textures
 
 
+def _texture_extension(image: Image.Image, wanted: str) -> str:
+    if wanted == "AUTO":
+        return "png" if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info else "jpg"
+    return "png" if wanted == "PNG" else "jpg"
+
+
 def write_usdz(model: Model, path: Path, *, options: UsdzOptions = UsdzOptions()) -> UsdzResult:
     """Write ``model`` (glTF coordinates: metres, +Y up) as a Quick Look USDZ at ``path``."""
     if model.triangle_count == 0:
         raise InvalidInput(f"usdz: model {model.name!r} has 0 triangles (expected ≥ 1)")
-    if options.texture_format.upper() not in ("PNG", "JPEG"):
-        raise InvalidInput(f"usdz: texture_format {options.texture_format!r} (expected PNG or JPEG)")
+    if options.texture_format.upper() not in ("AUTO", "PNG", "JPEG"):
+        raise InvalidInput(f"usdz: texture_format {options.texture_format!r} (expected auto, PNG or JPEG)")
     with tempfile.TemporaryDirectory(prefix="usdz-") as tmp:
         root, textures = _author_stage(model, Path(tmp), options)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,16 +13,23 @@ from pipeline.model import Material, Model, Primitive, Texture
 from pipeline.usdz import UsdzOptions, write_usdz
 
 
-def _textured_quad() -> Model:
+def _textured_quad(mode: str = "RGB") -> Model:
     positions = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], dtype=np.float32)
     normals = np.tile(np.array([0, 0, 1], dtype=np.float32), (4, 1))
     uvs = np.array([[0, 1], [1, 1], [1, 0], [0, 0]], dtype=np.float32)
     indices = np.array([[0, 1, 2], [0, 2, 3]], dtype=np.uint32)
-    image = Image.fromarray(np.full((16, 16, 3), (200, 40, 10), np.uint8), "RGB")
+    image = Image.fromarray(np.full((16, 16, 3), (200, 40, 10), np.uint8), "RGB").convert(mode)
     return Model(
         primitives=[Primitive(positions, indices, material=0, normals=normals, uvs=uvs)],
         materials=[Material("m", base_color_texture=Texture(image, "c.png"))],
     )
+
+
+def test_textures_with_alpha_stay_png(tmp_path: Path) -> None:
+    out = tmp_path / "quad.usdz"
+    write_usdz(_textured_quad("RGBA"), out)
+    with zipfile.ZipFile(out) as archive:
+        assert [n.rsplit(".", 1)[-1] for n in archive.namelist()] == ["usdc", "png"]
 
 
 def test_usdz_reads_back_with_aligned_entries(tmp_path: Path) -> None:
@@ -34,7 +41,7 @@ def test_usdz_reads_back_with_aligned_entries(tmp_path: Path) -> None:
         infos = archive.infolist()
         names = [i.filename for i in infos]
         assert names[0].endswith(".usdc")
-        assert any(n.endswith(".png") for n in names)
+        assert any(n.endswith(".jpg") for n in names)  # opaque texture: JPEG
         raw = out.read_bytes()
         for info in infos:
             assert info.compress_type == zipfile.ZIP_STORED

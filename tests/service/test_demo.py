@@ -74,6 +74,8 @@ def test_demo_serves_the_sample_site_behind_its_qr_url(tmp_path: Path) -> None:
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(30)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def _get_when_up(url: str, headers: dict[str, str] | None = None) -> str:
