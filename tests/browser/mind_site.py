@@ -105,12 +105,12 @@ def chromium_page(camera: Path | None = None) -> Iterator[Any]:
 @dataclass(frozen=True)
 class Detection:
     """What the harness saw: tfjs backend, seconds from `processVideo` start to first found, which target,
-    and its last anchor corners in video pixels (TL, TR, BR, BL)."""
+    and the anchor corners in video pixels (TL, TR, BR, BL) sampled every 0.1 s while it settled."""
 
     backend: str | None
     found_after_s: float | None
     target: int | None
-    corners: list[list[float]] | None
+    corners: list[list[list[float]]]
     error: str | None
 
 
@@ -129,15 +129,20 @@ def detect(
             "window.mind.foundAt === null && window.mind.phase === 'running'"
         ):
             time.sleep(0.1)
+        samples = []
         if page.evaluate("window.mind.foundAt !== null"):
-            time.sleep(settle_s)
+            settled = time.monotonic() + settle_s
+            while time.monotonic() < settled:
+                if (corners := page.evaluate("window.mind.corners")) is not None:
+                    samples.append(corners)
+                time.sleep(0.1)
         state = page.evaluate("window.mind")
     found = state["foundAt"]
     return Detection(
         backend=state["backend"],
         found_after_s=None if found is None else (found - state["startedAt"]) / 1000,
         target=state.get("target"),
-        corners=state["corners"],
+        corners=samples,
         error=state["error"],
     )
 
