@@ -31,7 +31,7 @@ def test_pdf_page_is_exact_millimetres(astronaut: LoadedImage, size: PaperSize) 
     assert height_mm == pytest.approx(PAPER_MM[size][1], abs=0.01)
     # The vendored font is embedded (a subset), so Vietnamese prints without the printer's fonts.
     assert b"NotoSans-Bold" in plaque.pdf and b"/FontFile2" in plaque.pdf
-    assert plaque.scan_distance_m == pytest.approx(10 * plaque.qr_width_mm / 1000, abs=0.01)
+    assert plaque.scan_distance_m == pytest.approx(7 * plaque.qr_width_mm / 1000, abs=0.01)
 
 
 def test_svg_keeps_text_and_mm_size(astronaut: LoadedImage) -> None:
