@@ -109,6 +109,12 @@ def rebake(high: Model, low: Model, *, options: BakeOptions = BakeOptions()) -> 
     atlas.generate(pack_options=pack)  # xatlas is single-threaded and deterministic
     vmapping, new_tri, new_uv = atlas[0]
     positions = lo_pos[vmapping].astype(np.float64)
+    # Normals follow their vertex into the atlas, so chart seams do not become shading creases.
+    normals = (
+        np.concatenate([p.normals for p in low.primitives])[vmapping]
+        if all(p.normals is not None for p in low.primitives)
+        else None
+    )
     new_tri = new_tri.astype(np.int64)
 
     # Rasterise every atlas triangle in texel space: texel centre → barycentric → 3D point.
@@ -171,6 +177,7 @@ def rebake(high: Model, low: Model, *, options: BakeOptions = BakeOptions()) -> 
         positions=positions.astype(np.float32),
         indices=new_tri.astype(np.uint32),
         material=0,
+        normals=None if normals is None else normals.astype(np.float32),
         uvs=new_uv.astype(np.float32),  # texel rows were indexed by v directly: glTF top-left origin
     )
     step = {"stage": "bake", "atlas": n, "triangles": len(new_tri), "source_triangles": len(hi_tri)}

@@ -10,6 +10,7 @@ import numpy as np
 from hue_errors import InvalidInput
 from pipeline import meshopt_abi  # noqa: F401  (declares the simplifier's C signature)
 from pipeline.clean import compact
+from pipeline.ingest import unit_normals
 from pipeline.model import Model, Primitive
 
 
@@ -114,3 +115,45 @@ def decimate(model: Model, options: DecimateOptions) -> DecimateResult:
         primitives=primitives, materials=model.materials, name=model.name, steps=[*model.steps, step]
     )
     return DecimateResult(model=result, error_m=worst)
+
+
+def decimate_ignoring_seams(model: Model, options: DecimateOptions) -> DecimateResult:
+    """Geometry only, welded across UV seams and simplified freely to the target: the low mesh a
+    re-bake (``pipeline.bake.rebake``) gives a fresh atlas, when seam-locked decimation stalls."""
+    if model.triangle_count == 0:
+        raise InvalidInput(f"decimate: {model.name}: mesh has 0 faces (expected ≥ 1)")
+    offsets = np.cumsum([0] + [p.vertex_count for p in model.primitives[:-1]])
+    soup = np.concatenate([p.positions for p in model.primitives])
+    faces = np.concatenate(
+        [p.indices.astype(np.int64) + o for p, o in zip(model.primitives, offsets, strict=True)]
+    )
+    positions, welded = np.unique(soup, axis=0, return_inverse=True)
+    indices = np.ascontiguousarray(welded.reshape(-1)[faces.reshape(-1)], dtype=np.uint32)
+    vertices = np.ascontiguousarray(positions, dtype=np.float32)
+    destination = np.zeros(len(indices), dtype=np.uint32)
+    error = np.zeros(1, dtype=np.float32)
+    count = meshoptimizer.simplify(
+        destination,
+        indices,
+        vertices,
+        target_index_count=max(3, options.target_triangles * 3),
+        target_error=options.max_error,
+        options=meshoptimizer.SIMPLIFY_LOCK_BORDER if options.lock_border else 0,
+        result_error=error,
+    )
+    kept = destination[:count].reshape(-1, 3)
+    low = compact(Primitive(positions=vertices, indices=kept), np.ones(len(kept), dtype=bool))
+    low = Primitive(
+        positions=low.positions,
+        indices=low.indices,
+        normals=unit_normals(None, low.positions.astype(np.float64), low.indices.astype(np.int64)),
+    )
+    error_m = float(error[0]) * float(meshoptimizer.simplify_scale(vertices))
+    step = {
+        "stage": "decimate",
+        "seams": "ignored",
+        "target_triangles": options.target_triangles,
+        "triangles": low.triangle_count,
+        "error": error_m,
+    }
+    return DecimateResult(model=Model([low], name=model.name, steps=[*model.steps, step]), error_m=error_m)

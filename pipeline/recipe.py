@@ -49,6 +49,9 @@ class Recipe:
     position_bits: int = 14
     poster_px: int = 0  # side of poster.webp rendered from the smallest level; 0 = none
     usdz_level: str = ""  # level also written as <level>.usdz for iOS Quick Look; "" = none
+    # When seam-locked decimation of a textured scan stops above this multiple of a level's target,
+    # decimate ignoring seams, re-unwrap and bake colour from the full scan instead (0 = never).
+    rebake_above: float = 1.5
 
 
 def _checked(cls: type[Any], data: Any, where: str) -> dict[str, Any]:
@@ -98,6 +101,8 @@ def parse_recipe(data: Any, where: str) -> Recipe:
         raise InvalidInput(f"recipe: {where}.poster_px: expected 0–4096")
     if not 8 <= body.get("position_bits", 14) <= 16:
         raise InvalidInput(f"recipe: {where}.position_bits: expected 8–16")
+    if body.get("rebake_above", 1.5) != 0 and not 1 <= body.get("rebake_above", 1.5) <= 100:
+        raise InvalidInput(f"recipe: {where}.rebake_above: expected 0 (never) or 1–100")
     return Recipe(**body)
 
 

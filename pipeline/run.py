@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from hue_errors import InvalidInput
+from pipeline.bake import BakeOptions, rebake
 from pipeline.bundle import Bundle
 from pipeline.clean import clean
-from pipeline.decimate import DecimateOptions, DecimateResult, decimate
+from pipeline.decimate import DecimateOptions, DecimateResult, decimate, decimate_ignoring_seams
 from pipeline.glb_write import EncodeOptions, GeometryCodec, write_glb
 from pipeline.ingest import load_model
 from pipeline.inspect import InspectReport, inspect_model
@@ -129,18 +130,18 @@ def run_pipeline(
     level_share = (1.0 - sum(FIXED_STAGES.values()) - MANIFEST_SHARE) / len(recipe.levels)
     levels = []
     usdz = None
-    simplified: dict[DecimateOptions, DecimateResult] = {}  # levels sharing a target share the work
+    # Levels sharing a target (and texture size, which a re-bake depends on) share the work.
+    simplified: dict[tuple[DecimateOptions, int], DecimateResult] = {}
     for spec in recipe.levels:
         with clock.stage(f"level:{spec.name}", level_share):
             wanted = DecimateOptions(target_triangles=spec.target_triangles, max_error=spec.max_error)
-            if wanted not in simplified:
-                simplified[wanted] = decimate(model, wanted)
-            levels.append(
-                _write_level(simplified[wanted], spec, recipe, options, out_dir, diagonal, measured)
-            )
+            key = (wanted, spec.texture_px)
+            if key not in simplified:
+                simplified[key] = _simplify(model, wanted, spec.texture_px, recipe.rebake_above)
+            levels.append(_write_level(simplified[key], spec, recipe, options, out_dir, diagonal, measured))
             if spec.name == recipe.usdz_level:
                 usdz = out_dir / f"{spec.name}.usdz"
-                write_usdz(resize_textures(simplified[wanted].model, spec.texture_px), usdz)
+                write_usdz(resize_textures(simplified[key].model, spec.texture_px), usdz)
     poster = None
     if recipe.poster_px:
         smallest = min(simplified.values(), key=lambda result: result.model.triangle_count).model
@@ -210,6 +211,26 @@ def _write_level(
         texture_px=texture_px,
         gpu_bytes=written.gpu_bytes,
         geometry=encode.geometry,
+    )
+
+
+def _textured(model: Model) -> bool:
+    return bool(model.materials) and all(
+        p.uvs is not None and p.material is not None and model.materials[p.material].base_color_texture
+        for p in model.primitives
+    )
+
+
+def _simplify(model: Model, wanted: DecimateOptions, texture_px: int, rebake_above: float) -> DecimateResult:
+    """Seam-preserving decimation; where it stalls above ``rebake_above`` × the target on a textured
+    scan (thousands of UV islands lock their borders), decimate ignoring seams and re-bake instead."""
+    result = decimate(model, wanted)
+    stalled = result.model.triangle_count > rebake_above * wanted.target_triangles
+    if not (rebake_above and stalled and _textured(model)):
+        return result
+    low = decimate_ignoring_seams(model, wanted)
+    return DecimateResult(
+        model=rebake(model, low.model, options=BakeOptions(size=texture_px)), error_m=low.error_m
     )
 
 

@@ -28,7 +28,8 @@ def shared_sample(*parts: str) -> Path:
 
 @pytest.fixture
 def bali_mask() -> Path:
-    return shared_sample("bali-mask")
+    """The real photogrammetry mask, bundled as the demo's sample content (CC BY-SA 4.0)."""
+    return REPO / "assets" / "sample-mask" / "model"
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import meshoptimizer
@@ -14,7 +15,9 @@ from pipeline.bake import BakeOptions, rebake
 from pipeline.bundle import Bundle
 from pipeline.ingest import load_model
 from pipeline.model import Material, Model, Primitive, Texture
-from tests.pipeline.synthetic import grid
+from pipeline.run import run_pipeline
+from tests.pipeline.conftest import Validator, error_messages
+from tests.pipeline.synthetic import gltf_document, grid, write_gltf
 
 
 def _gradient_sheet(n: int, textured: bool) -> Model:
@@ -91,3 +94,64 @@ def test_bali_mask_rebake_keeps_colour(bali_mask: Path) -> None:
     _, nearest = cKDTree(source.points).query(points)
     error = np.abs(colour - source.colours[nearest]).mean(axis=1)
     assert np.median(error) < 12.0, np.median(error)
+
+
+def _island_scan(folder: Path, n: int = 48) -> Path:
+    """A curved sheet whose every triangle is its own UV island (vertices split along every edge), the
+    worst case of photogrammetry atlases; each island is painted the colour of where it sits."""
+    positions, indices, _ = grid(n)
+    positions[:, 1] = 0.1 * np.sin(positions[:, 0] * 3.0)
+    corners = positions[indices].reshape(-1, 3)
+    triangles = np.arange(len(corners), dtype=np.uint32).reshape(-1, 3)
+    cells = int(np.ceil(np.sqrt(len(triangles))))
+    cell_px = 4
+    size = cells * cell_px
+    texels = np.zeros((size, size, 3), dtype=np.uint8)
+    uvs = np.zeros((len(corners), 2), dtype=np.float32)
+    shape = np.array([[0.5, 0.5], [3.5, 0.5], [0.5, 3.5]], dtype=np.float32)
+    for t, corner in enumerate(triangles):
+        row, col = divmod(t, cells)
+        centre = corners[corner].mean(axis=0)
+        texels[row * cell_px : (row + 1) * cell_px, col * cell_px : (col + 1) * cell_px] = (
+            centre[0] * 255,
+            centre[2] * 255,
+            128,
+        )
+        uvs[corner] = (shape + np.array([col, row]) * cell_px) / size
+    Image.fromarray(texels, "RGB").save(folder / "islands.png")
+    return write_gltf(
+        folder / "islands.gltf", gltf_document(corners, triangles, uvs, image_uri="islands.png")
+    )
+
+
+def test_stalled_seam_locked_level_is_rebaked_to_its_target(tmp_path: Path, validate: Validator) -> None:
+    source = _island_scan(tmp_path)
+    recipe = tmp_path / "low.json"
+    level = {
+        "name": "low",
+        "target_triangles": 400,
+        "texture_px": 256,
+        "texture_format": "jpeg",
+        "texture_quality": 95,
+    }
+    recipe.write_text(json.dumps({"name": "low", "description": "one low level", "levels": [level]}))
+
+    result = run_pipeline(source, tmp_path / "out", recipe=str(recipe))
+
+    [low] = result.levels
+    assert low.triangles <= 440  # seam-locked decimation alone keeps every one of the 4,608
+    assert error_messages(validate(low.path)) == []
+    manifest = json.loads(result.manifest.read_text())
+    assert manifest["levels"][0]["triangles"] == low.triangles
+    with Bundle(low.path) as bundle:
+        baked = load_model(bundle)
+    # The GLB's provenance (KHR_xmp_json_ld) records the seam-free decimation and the bake.
+    packed = low.path.read_bytes()
+    assert b"stage=decimate seams=ignored" in packed and b"stage=bake atlas=256" in packed
+    # Colour still says where each point sits: the bake sampled the full-resolution islands.
+    rng = np.random.default_rng(2)
+    tri = rng.integers(0, baked.triangle_count, 2000)
+    points, colour = _sample(baked, rng.dirichlet(np.ones(3), 2000), tri)
+    extent = np.ptp(points[:, [0, 2]], axis=0)
+    expected = (points[:, [0, 2]] - points[:, [0, 2]].min(axis=0)) / extent * 255
+    assert np.median(np.abs(colour[:, :2] - expected)) < 12.0
