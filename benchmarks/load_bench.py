@@ -135,6 +135,7 @@ def main() -> None:
                 body = reply.read()
             static = root / "www"
             static.mkdir()
+            root.chmod(0o755)  # nginx's workers run as an unprivileged user: let them read the file
             (static / "scene.json").write_bytes(body)
             nginx_port = free_port()
             conf = root / "nginx.conf"
