@@ -48,3 +48,4 @@ lint: install
 bench: install node-tools viewer
 	$(BIN)/python benchmarks/pipeline_bench.py
 	$(BIN)/python benchmarks/markers_bench.py
+	$(BIN)/python benchmarks/load_bench.py
