@@ -7,7 +7,7 @@ PIP := $(BIN)/pip --disable-pip-version-check -q
 VIEWER := ar_service/static/viewer/.vite/manifest.json
 NPM := npm --no-audit --no-fund --loglevel=error
 
-.PHONY: demo test install lint check system-deps node-tools viewer bench
+.PHONY: demo test install lint check system-deps bench-deps node-tools viewer bench
 
 demo: install viewer
 	$(BIN)/hue-ar demo
@@ -45,7 +45,11 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: install node-tools viewer
+bench: install system-deps node-tools viewer bench-deps
 	$(BIN)/python benchmarks/pipeline_bench.py
 	$(BIN)/python benchmarks/markers_bench.py
 	$(BIN)/python benchmarks/load_bench.py
+
+# The load benchmark's client and its reference server.
+bench-deps:
+	@command -v wrk >/dev/null && command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light; }
