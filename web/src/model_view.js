@@ -1,15 +1,19 @@
 // The 3D view and ground AR: one <model-viewer> (orbit, hotspots, WebXR / Scene Viewer / Quick Look).
-import { ModelViewerElement } from "@google/model-viewer";
+import "@google/model-viewer";
 import { Euler, MathUtils, Quaternion } from "three";
 
 const here = (path) => new URL(path, import.meta.url).href;
 
-// Every decoder comes from our origin: model-viewer's defaults point at gstatic and jsDelivr.
-ModelViewerElement.dracoDecoderLocation = here("../draco/");
-ModelViewerElement.meshoptDecoderLocation = here("../meshopt-ready.js");
-// The pipeline emits no KTX2 textures or Lottie: these stay on our origin so nothing ever reaches a CDN.
-ModelViewerElement.ktx2TranscoderLocation = here("../basis/");
-ModelViewerElement.lottieLoaderLocation = here("../lottie-unused.js");
+// Every decoder comes from our origin: model-viewer's defaults point at gstatic and jsDelivr. Each element
+// reads these from the global `self.ModelViewerElement` object when it is constructed (features/loading.js),
+// overriding what was set on the class, so the global is what must hold them.
+self.ModelViewerElement = Object.assign(self.ModelViewerElement || {}, {
+  dracoDecoderLocation: here("../draco/"),
+  meshoptDecoderLocation: here("../meshopt-ready.js"),
+  // The pipeline emits no KTX2 textures or Lottie: these stay on our origin so nothing ever reaches a CDN.
+  ktx2TranscoderLocation: here("../basis/"),
+  lottieLoaderLocation: here("../lottie-unused.js"),
+});
 
 /**
  * Quaternion [x, y, z, w] → model-viewer's orientation "roll pitch yaw", which it applies as
