@@ -48,6 +48,7 @@ lint: install
 bench: install system-deps node-tools viewer bench-deps
 	$(BIN)/python benchmarks/pipeline_bench.py
 	$(BIN)/python benchmarks/markers_bench.py
+	$(BIN)/python benchmarks/tourist_bench.py
 	$(BIN)/python benchmarks/load_bench.py
 
 # The load benchmark's client and its reference server.

@@ -57,6 +57,7 @@ async function mount(root) {
       controls.revealModel();
       controls.showGround(modelView.canActivateAR);
       const heavier = bestModel(scene.models, budget);
+      await modelView.drawn();
       if (heavier !== light) update({ model: (await modelView.show(heavier)).level });
     } catch (error) {
       controls.setMessage(strings.load_failed);

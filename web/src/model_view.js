@@ -75,6 +75,18 @@ export function createModelView(stage, { scene, onAnnotation }) {
         viewer.src = next.url;
       });
     },
+    /** Resolves once the shown model has been drawn (so a heavier level does not compete with the first frame). */
+    drawn() {
+      if (viewer.modelIsVisible) return Promise.resolve();
+      return new Promise((resolve) => {
+        const seen = (event) => {
+          if (!event.detail.visible) return;
+          viewer.removeEventListener("model-visibility", seen);
+          resolve();
+        };
+        viewer.addEventListener("model-visibility", seen);
+      });
+    },
     /** Whether model-viewer found WebXR, Scene Viewer or Quick Look (only known after a model is loaded). */
     get canActivateAR() {
       return Boolean(viewer.canActivateAR);
