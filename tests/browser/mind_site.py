@@ -14,23 +14,14 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from tests.browser.chromium import HEADLESS_ARGS
+
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = Path(__file__).parent / "harness"
 MINDAR_DIST = REPO / "tools" / "mindar" / "node_modules" / "mind-ar" / "dist"
 
-# Headless Chromium with WebGL 2 on SwiftShader (no GL flag: `--use-gl=swiftshader` leaves no WebGL context).
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--enable-unsafe-swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-]
+# A fake camera whose permission is granted without a prompt.
+CHROMIUM_ARGS = [*HEADLESS_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 
 class _Handler(SimpleHTTPRequestHandler):

@@ -20,6 +20,7 @@ from ar_service.library import pack_folder
 from ar_service.models import Role, Site
 from ar_service.services import Services
 from tests.admin.conftest import PASSWORD, World, build_world
+from tests.browser.chromium import HEADLESS_ARGS
 from tests.conftest import embedded_settings
 from tests.pdf import decode_pdf_qr
 
@@ -28,16 +29,6 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_SCAN = REPO / "assets" / "sample-mask" / "model"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--enable-unsafe-swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @dataclass(frozen=True)
@@ -53,7 +44,7 @@ def browser() -> Iterator[Any]:
     if executable is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     with playwright_sync.sync_playwright() as running:
-        launched = running.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        launched = running.chromium.launch(executable_path=executable, args=HEADLESS_ARGS)
         yield launched
         launched.close()
 

@@ -20,6 +20,7 @@ import trimesh
 from PIL import Image
 
 from tests.browser.camera import write_y4m
+from tests.browser.chromium import HEADLESS_ARGS
 
 REPO = Path(__file__).resolve().parents[2]
 VIEWER_BUILD = REPO / "ar_service" / "static" / "viewer"
@@ -27,18 +28,8 @@ PAGE_TEMPLATE = Path(__file__).parent / "viewer_fixtures" / "page.html"
 GLTFPACK = REPO / "tools" / "node" / "node_modules" / "gltfpack" / "cli.js"
 MINDAR_DIST = REPO / "web" / "node_modules" / "mind-ar" / "dist"
 
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--enable-unsafe-swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    # A fake camera exists, so a refused permission (not a missing device) is what the viewer sees.
-    "--use-fake-device-for-media-stream",
-]
+# A fake camera exists, so a refused permission (not a missing device) is what the viewer sees.
+CHROMIUM_ARGS = [*HEADLESS_ARGS, "--use-fake-device-for-media-stream"]
 
 TYPES = {
     ".html": "text/html; charset=utf-8",
