@@ -98,3 +98,10 @@ def test_qr_svg_is_well_formed() -> None:
 def test_base_url_must_be_http() -> None:
     with pytest.raises(InvalidInput, match="must start with https://"):
         qr_url("hue.example", make_short_code())
+
+
+def test_every_short_code_url_encodes_and_decodes_back() -> None:
+    # Short codes are random: the decode-back check must hold for any of them, not most.
+    for _ in range(200):
+        code = make_short_code()
+        assert make_qr(qr_url("https://ar.hue.example", code)).payload == f"HTTPS://AR.HUE.EXAMPLE/Q/{code}"
