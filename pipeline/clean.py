@@ -9,7 +9,7 @@ import numpy as np
 
 from hue_errors import InvalidInput
 from pipeline.model import Model, Primitive
-from pipeline.topology import BoolArray, component_labels, degenerate_faces, duplicate_faces
+from pipeline.topology import BoolArray, LabelArray, component_labels, degenerate_faces, duplicate_faces
 
 
 @dataclass(frozen=True)
@@ -64,11 +64,16 @@ def _from_columns(primitive: Primitive, packed: np.ndarray, indices: np.ndarray)
 
 def compact(primitive: Primitive, keep: BoolArray) -> Primitive:
     """Keep only the faces in ``keep`` and the vertices they use, in first-use order."""
-    indices = primitive.indices[keep]
-    used, first = np.unique(indices.reshape(-1), return_index=True)
-    order = used[np.argsort(first)]  # first-use order keeps the vertex cache locality of the source
+    indices = np.ascontiguousarray(primitive.indices[keep], dtype=np.uint32)
+    # First-use order keeps the vertex cache locality of the source; meshopt's fetch remap is
+    # exactly that order (unused vertices get ~0u), in one pass instead of a sort.
     lookup = np.zeros(primitive.vertex_count, dtype=np.uint32)
-    lookup[order] = np.arange(len(order), dtype=np.uint32)
+    count = meshoptimizer.optimize_vertex_fetch_remap(
+        lookup, indices.reshape(-1), indices.size, primitive.vertex_count
+    )
+    used = lookup != 0xFFFFFFFF
+    order = np.zeros(count, dtype=np.int64)
+    order[lookup[used]] = np.nonzero(used)[0]
     packed = _vertex_columns(primitive)[order]
     return _from_columns(primitive, packed, lookup[indices])
 
@@ -95,8 +100,8 @@ def clean(model: Model, options: CleanOptions) -> Model:
             keep &= ~bad
         primitive = compact(primitive, keep)
         if options.min_component_triangles > 0 and primitive.triangle_count:
-            floaters = _floating_faces(primitive, total_triangles, diagonal, options)
-            counts["floating_components"] += len(np.unique(component_labels(primitive)[1][floaters]))
+            labels, floaters = _floating_faces(primitive, total_triangles, diagonal, options)
+            counts["floating_components"] += len(np.unique(labels[floaters]))
             primitive = compact(primitive, ~floaters)
         if primitive.triangle_count:
             primitives.append(primitive)
@@ -106,10 +111,13 @@ def clean(model: Model, options: CleanOptions) -> Model:
     return Model(primitives=primitives, materials=model.materials, name=model.name, steps=steps)
 
 
-def _floating_faces(primitive: Primitive, total: int, diagonal: float, options: CleanOptions) -> BoolArray:
+def _floating_faces(
+    primitive: Primitive, total: int, diagonal: float, options: CleanOptions
+) -> tuple[LabelArray, BoolArray]:
+    """The component of each face, and which faces belong to floaters."""
     count, labels = component_labels(primitive)
     if count < 2:
-        return np.zeros(primitive.triangle_count, dtype=bool)
+        return labels, np.zeros(primitive.triangle_count, dtype=bool)
     sizes = np.bincount(labels, minlength=count)
     corners = primitive.positions[primitive.indices[:, 0]]
     low = np.full((count, 3), np.inf)
@@ -122,4 +130,4 @@ def _floating_faces(primitive: Primitive, total: int, diagonal: float, options: 
     )
     if small.all():  # never delete everything: keep the largest piece
         small[int(np.argmax(sizes))] = False
-    return small[labels]  # type: ignore[no-any-return]
+    return labels, small[labels]

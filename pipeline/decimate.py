@@ -23,8 +23,12 @@ class DecimateOptions:
     target_triangles: int
     max_error: float = 0.02
     uv_weight: float = 1.0
-    normal_weight: float = 0.5
-    color_weight: float = 1.0
+    # Geometric error is relative to the extent, so a normal or linear colour step of 0.1 at
+    # weight 1 costs as much as moving the surface by a tenth of the object. At 0.1 the mask's
+    # mean surface error at 20k triangles drops from 0.030 to 0.025 % of the diagonal, the
+    # gargoyle's from 0.040 to 0.028 % (its colour error rises from 6.5 to 9.5 of 255).
+    normal_weight: float = 0.1
+    color_weight: float = 0.1
     lock_border: bool = False  # keep open boundaries (a scan's cut edge) exactly in place
 
 

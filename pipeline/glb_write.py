@@ -41,6 +41,9 @@ class EncodeOptions:
     position_bits: int = 14
     draco_compression_level: int = 7  # 0–10, Draco's speed/size trade-off
     texture: TextureOptions = field(default_factory=TextureOptions)
+    # Materials as KHR_materials_unlit: the colour a scan captured already holds its light, and an unlit
+    # shader is a fraction of a lit one's cost on a phone. The PBR fields stay as the extension's fallback.
+    unlit: bool = False
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,9 @@ def write_glb(model: Model, options: EncodeOptions, xmp: dict[str, Any] | None =
             spec["pbrMetallicRoughness"]["baseColorFactor"] = list(material.base_color_factor)
         if material.double_sided:
             spec["doubleSided"] = True
+        if options.unlit:
+            spec["extensions"] = {"KHR_materials_unlit": {}}
+            used.add("KHR_materials_unlit")
         if material.base_color_texture is not None:
             data, mime = encode_image(material.base_color_texture, options.texture)
             images.append({"bufferView": layout.add(data), "mimeType": mime})
@@ -291,7 +297,7 @@ def write_glb(model: Model, options: EncodeOptions, xmp: dict[str, Any] | None =
             }
         )
     document["extensionsUsed"] = sorted(used)
-    required = sorted(used - {"KHR_xmp_json_ld"})
+    required = sorted(used - {"KHR_xmp_json_ld", "KHR_materials_unlit"})
     if required:
         document["extensionsRequired"] = required
     return WrittenGLB(

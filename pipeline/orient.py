@@ -78,7 +78,11 @@ def orient(model: Model, options: OrientOptions) -> Model:
     detected = find_up_axis(model, options) if options.up == "auto" else None
     up = options.up if options.up != "auto" else (detected or "y")
     rotation = ROTATIONS[up]
-    rotated = [p.positions.astype(np.float64) @ rotation.T for p in model.primitives]
+    # glTF sources are already +Y up: the identity product would only cost time (it is exact).
+    rotated = [
+        p.positions.astype(np.float64) if up == "y" else p.positions.astype(np.float64) @ rotation.T
+        for p in model.primitives
+    ]
     stacked = np.concatenate(rotated)
     low, high = stacked.min(axis=0), stacked.max(axis=0)
     offset = -np.array([(low[0] + high[0]) / 2, low[1], (low[2] + high[2]) / 2])
@@ -91,8 +95,8 @@ def orient(model: Model, options: OrientOptions) -> Model:
             positions=((positions + offset) * scale).astype(np.float32),
             indices=p.indices,
             material=p.material,
-            normals=None
-            if p.normals is None
+            normals=p.normals
+            if p.normals is None or up == "y"
             else (p.normals.astype(np.float64) @ rotation.T).astype(np.float32),
             uvs=p.uvs,
             colors=p.colors,

@@ -56,13 +56,14 @@ def _surface_colours(prim: Primitive, model: Model, bary: F64, tri: npt.NDArray[
     material = model.materials[prim.material] if prim.material is not None else None
     factor = np.array(material.base_color_factor[:3] if material else (0.8, 0.8, 0.8))
     if material and material.base_color_texture is not None and prim.uvs is not None:
-        texels = np.asarray(material.base_color_texture.image.convert("RGB"), dtype=np.float64) / 255.0
+        # Only the sampled texels become floats: the whole atlas in float64 is 400 MB at 4096².
+        texels = np.asarray(material.base_color_texture.image.convert("RGB"))
         uv = np.einsum("pk,pkj->pj", bary, prim.uvs[corners].astype(np.float64))
         h, w = texels.shape[:2]
         # glTF UV origin is top-left (glTF 2.0 §3.8.4), matching image row order; wrap = REPEAT.
         x = np.floor((uv[:, 0] % 1.0) * w).astype(np.int64).clip(0, w - 1)
         y = np.floor((uv[:, 1] % 1.0) * h).astype(np.int64).clip(0, h - 1)
-        sampled: F64 = texels[y, x] * factor
+        sampled: F64 = texels[y, x] / 255.0 * factor
         return sampled
     if prim.colors is not None:
         blended: F64 = np.einsum("pk,pkj->pj", bary, prim.colors[corners, :3].astype(np.float64)) * factor

@@ -18,21 +18,30 @@ def degenerate_faces(primitive: Primitive) -> BoolArray:
     """Faces with a repeated vertex or (near-)zero area, relative to the mesh's size."""
     tris = primitive.indices
     repeated = (tris[:, 0] == tris[:, 1]) | (tris[:, 1] == tris[:, 2]) | (tris[:, 0] == tris[:, 2])
-    corners = primitive.positions[tris].astype(np.float64)
-    doubled_area = np.linalg.norm(
-        np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1
+    positions = primitive.positions.astype(np.float64)
+    origin = positions[tris[:, 0]]
+    u, v = positions[tris[:, 1]] - origin, positions[tris[:, 2]] - origin
+    del origin
+    # |u × v|² by components: np.cross and norm allocate several more (M, 3) float64 arrays.
+    doubled_area_sq = (
+        (u[:, 1] * v[:, 2] - u[:, 2] * v[:, 1]) ** 2
+        + (u[:, 2] * v[:, 0] - u[:, 0] * v[:, 2]) ** 2
+        + (u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]) ** 2
     )
     extent = float(np.ptp(primitive.positions, axis=0).max()) if primitive.vertex_count else 0.0
     # Below (1e-7 × size)² a triangle is smaller than float32 resolution: nothing renders.
-    return np.asarray(repeated | (doubled_area <= (extent * 1e-7) ** 2), dtype=bool)
+    return np.asarray(repeated | (np.sqrt(doubled_area_sq) <= (extent * 1e-7) ** 2), dtype=bool)
 
 
 def duplicate_faces(primitive: Primitive) -> BoolArray:
     """Faces whose vertex set (any order or winding) already appeared earlier in the list."""
     key = np.sort(position_ids(primitive)[primitive.indices], axis=1)
-    _, first = np.unique(key, axis=0, return_index=True)
-    duplicate = np.ones(len(key), dtype=bool)
-    duplicate[first] = False
+    # Hashed like vertices (the ids' bytes seen as floats, compared bitwise): ids come in order of
+    # first appearance, so a face is new exactly when its id exceeds every earlier one.
+    ids = equal_row_ids(key.view(np.float32)).astype(np.int64)
+    duplicate = np.zeros(len(ids), dtype=bool)
+    if len(ids) > 1:
+        duplicate[1:] = ids[1:] <= np.maximum.accumulate(ids)[:-1]
     return duplicate
 
 
@@ -63,8 +72,10 @@ def _face_labels(vertex_ids: IndexArray, tris: IndexArray, vertex_count: int) ->
     _, labels = connected_components(graph, directed=False)
     # Renumber so labels count only components that own faces (unused vertices are their own).
     face_labels = labels[vertex_ids[tris[:, 0]]]
-    unique, dense = np.unique(face_labels, return_inverse=True)
-    return len(unique), dense.reshape(-1).astype(np.int32)
+    present = np.zeros(len(labels), dtype=bool)
+    present[face_labels] = True
+    dense = np.cumsum(present, dtype=np.int32) - 1  # the same numbering as np.unique, in O(n)
+    return int(present.sum()), dense[face_labels]
 
 
 def component_labels(primitive: Primitive) -> tuple[int, LabelArray]:

@@ -14,6 +14,7 @@ from scipy.spatial import cKDTree
 from pipeline.bundle import Bundle
 from pipeline.clean import CleanOptions, clean
 from pipeline.glb_write import EncodeOptions, GeometryCodec, write_glb
+from pipeline.gltf_read import split_glb
 from pipeline.ingest import load_model
 from pipeline.model import Model, Primitive
 from pipeline.orient import OrientOptions, orient
@@ -112,6 +113,19 @@ def test_xmp_packet_is_attached_to_the_asset(fuze: Path, tmp_path: Path, validat
     report = validate(tmp_path / "x.glb")
     assert error_messages(report) == []
     assert "KHR_xmp_json_ld" in report["info"]["extensionsUsed"]
+
+
+def test_unlit_materials_are_optional_for_readers(fuze: Path, tmp_path: Path, validate: Validator) -> None:
+    written = write_glb(prepared(fuze), EncodeOptions(unlit=True))
+    (tmp_path / "u.glb").write_bytes(written.data)
+    report = validate(tmp_path / "u.glb")
+    assert error_messages(report) == []
+    document, _ = split_glb(written.data, "u.glb")
+    assert all(m["extensions"] == {"KHR_materials_unlit": {}} for m in document["materials"])
+    assert all("baseColorTexture" in m["pbrMetallicRoughness"] for m in document["materials"])  # fallback
+    assert "KHR_materials_unlit" in document["extensionsUsed"]
+    assert "KHR_materials_unlit" not in document.get("extensionsRequired", [])
+    assert b"KHR_materials_unlit" not in write_glb(prepared(fuze), EncodeOptions()).data
 
 
 def test_textures_are_webp_by_default_and_jpeg_when_asked(fuze: Path) -> None:
