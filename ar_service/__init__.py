@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import Babel
 
 from ar_service.auth import csrf, init_auth
+from ar_service.compression import init_compression
 from ar_service.errors import register_error_handlers
 from ar_service.i18n import select_language
 from ar_service.services import Services, close_db
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["hue_ar"] = Services.build(settings)
     Babel(app, locale_selector=select_language)
+    init_compression(app)
     app.teardown_appcontext(close_db)
     init_auth(app)
     register_error_handlers(app)

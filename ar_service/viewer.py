@@ -1,4 +1,4 @@
-"""Finding the built viewer's entry files (hashed names) in Vite's manifest."""
+"""The built viewer: its entry files (hashed names) from Vite's manifest, and serving them precompressed."""
 
 from __future__ import annotations
 
@@ -7,19 +7,32 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from flask import url_for
+from flask import request, send_file, url_for
+from werkzeug.security import safe_join
+from werkzeug.wrappers import Response
+
+from ar_service.media_types import content_type_for
+from ar_service.storage import IMMUTABLE_CACHE_CONTROL
+from hue_errors import NotFound
 
 VIEWER_DIR = Path(__file__).parent / "static" / "viewer"
+# Siblings written by the build (web/vite.config.js), best first.
+ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+# Names that change whenever their bytes do: Vite's chunks and the content-named vendor folder.
+HASHED_PREFIXES = ("assets/", "vendor-")
+UNHASHED_MAX_AGE = "public, max-age=3600"
 
 
 @dataclass(frozen=True)
 class ViewerAssets:
     scripts: list[str]
     styles: list[str]
+    preload: list[str]  # the 3D view's chunks, fetched beside the entry instead of after it
+    draco: list[str]  # the Draco decoder's files, for a page whose first model needs them
 
 
 @cache
-def _entry_files() -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+def _entry_files() -> tuple[tuple[str, ...], ...] | None:
     manifest = VIEWER_DIR / ".vite" / "manifest.json"
     if not manifest.exists():
         return None
@@ -27,16 +40,50 @@ def _entry_files() -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     entries = [chunk for chunk in chunks.values() if chunk.get("isEntry")]
     scripts = tuple(chunk["file"] for chunk in entries)
     styles = tuple(css for chunk in entries for css in chunk.get("css", []))
-    return scripts, styles
+    model_view = chunks.get("src/model_view.js", {})
+    preload = tuple(
+        [chunks[name]["file"] for name in model_view.get("imports", []) if name in chunks]
+        + ([model_view["file"]] if model_view else [])
+    )
+    draco = tuple(
+        path.relative_to(VIEWER_DIR).as_posix()
+        for path in sorted(VIEWER_DIR.glob("vendor-*/draco/*"))
+        if path.suffix not in (".br", ".gz")
+    )
+    return scripts, styles, preload, draco
 
 
 def viewer_assets() -> ViewerAssets | None:
-    """URLs of the viewer's entry scripts and styles, or None when the front end is not built."""
+    """URLs of the viewer's entry scripts, styles and preloads, or None when the front end is not built."""
     found = _entry_files()
     if found is None:
         return None
-    scripts, styles = found
-    return ViewerAssets(
-        scripts=[url_for("static", filename=f"viewer/{name}") for name in scripts],
-        styles=[url_for("static", filename=f"viewer/{name}") for name in styles],
+
+    def urls(names: tuple[str, ...]) -> list[str]:
+        return [url_for("public.viewer_file", name=name) for name in names]
+
+    scripts, styles, preload, draco = found
+    return ViewerAssets(scripts=urls(scripts), styles=urls(styles), preload=urls(preload), draco=urls(draco))
+
+
+def send_viewer_file(name: str) -> Response:
+    """A built file, as its brotli or gzip sibling when the client accepts one; hashed names are immutable."""
+    path = safe_join(str(VIEWER_DIR), name)
+    if path is None or name.startswith(".vite/") or name.endswith((".br", ".gz")) or not Path(path).is_file():
+        raise NotFound(f"the viewer has no file {name!r}; reload the page to get the current viewer")
+    encoding, chosen = next(
+        (
+            (coding, Path(path + suffix))
+            for coding, suffix in ENCODINGS
+            if request.accept_encodings[coding] and Path(path + suffix).is_file()
+        ),
+        (None, Path(path)),
     )
+    response = send_file(chosen, mimetype=content_type_for(name), conditional=True, etag=True)
+    if encoding:
+        response.headers["Content-Encoding"] = encoding
+    response.vary.add("Accept-Encoding")
+    response.headers["Cache-Control"] = (
+        IMMUTABLE_CACHE_CONTROL if name.startswith(HASHED_PREFIXES) else UNHASHED_MAX_AGE
+    )
+    return response

@@ -14,6 +14,7 @@ from ar_service.bundles import scene_schema
 PROBLEM = {"$ref": "#/components/responses/Problem"}
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+EVENT_KIND = {"type": "string", "enum": ["page", "ar_started", "marker_found", "error"]}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -230,17 +231,33 @@ PATHS: dict[str, Any] = {
                     "application/json": {
                         "schema": {
                             "type": "object",
-                            "required": ["site", "event"],
+                            "description": "One event (`event`, `detail`) or a visit's `events` together.",
+                            "required": ["site"],
                             "properties": {
                                 "site": {"type": "string"},
-                                "event": {
-                                    "type": "string",
-                                    "enum": ["page", "ar_started", "marker_found", "error"],
-                                },
+                                "event": EVENT_KIND,
                                 "language": {"type": "string"},
                                 "detail": {"type": "string", "maxLength": 40},
+                                "events": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "maxItems": 20,
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["event"],
+                                        "properties": {
+                                            "event": EVENT_KIND,
+                                            "detail": {"type": "string", "maxLength": 40},
+                                        },
+                                    },
+                                },
                             },
-                            "example": {"site": "thien-mu", "event": "ar_started", "language": "vi"},
+                            "oneOf": [{"required": ["event"]}, {"required": ["events"]}],
+                            "example": {
+                                "site": "thien-mu",
+                                "language": "vi",
+                                "events": [{"event": "page"}, {"event": "ar_started", "detail": "marker"}],
+                            },
                         }
                     }
                 },

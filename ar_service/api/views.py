@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -14,11 +14,12 @@ from ar_service.i18n import select_language
 from ar_service.models import EventKind, Site, SiteStatus
 from ar_service.public.manifest import build_manifest
 from ar_service.public.views import file_url
-from ar_service.services import db
+from ar_service.services import db, services
 from hue_errors import InvalidInput, NotFound
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-BEACON_MAX_BYTES = 2048
+BEACON_MAX_BYTES = 4096
+BEACON_MAX_EVENTS = 20  # web/src/beacon.js sends at most this many at once
 
 
 def _active_site(slug: str) -> Site:
@@ -31,17 +32,51 @@ def _active_site(slug: str) -> Site:
 @bp.get("/sites/<slug>/scene")
 def site_scene(slug: str) -> Response:
     """The published scene of a site: files with sizes, placement, texts in the negotiated language."""
-    manifest = build_manifest(db(), _active_site(slug), select_language(), file_url)
-    response = jsonify(manifest)
+    language = select_language()
+
+    def build() -> bytes:
+        manifest = build_manifest(db(), _active_site(slug), language, file_url)
+        return json.dumps(manifest, ensure_ascii=False).encode()
+
+    body = services().manifests.get(("scene", slug, language), build)
+    response = Response(body, mimetype="application/json")
     response.headers["Cache-Control"] = "public, max-age=60"
     response.vary.add("Accept-Language")
     response.add_etag()
     return response.make_conditional(request)
 
 
+def _event_kind(value: Any) -> EventKind:
+    try:
+        kind = EventKind(str(value))
+    except ValueError:
+        allowed = ", ".join(k.value for k in EventKind if k is not EventKind.SCAN)
+        raise InvalidInput(f"beacon: unknown event {value!r} (expected one of {allowed})") from None
+    if kind is EventKind.SCAN:
+        raise InvalidInput("beacon: scans are counted by the QR link itself")
+    return kind
+
+
+def _beacon_events(data: dict[str, Any]) -> list[tuple[EventKind, str]]:
+    """One event ``{event, detail}``, or a visit's ``events`` list; all are checked before any is counted."""
+    events = data.get("events")
+    if events is None:
+        events = [{"event": data.get("event"), "detail": data.get("detail", "")}]
+    elif (
+        not isinstance(events, list)
+        or not 1 <= len(events) <= BEACON_MAX_EVENTS
+        or not all(isinstance(event, dict) for event in events)
+    ):
+        raise InvalidInput(
+            f'beacon: "events" must be a list of 1–{BEACON_MAX_EVENTS} objects'
+            ' {"event": kind, "detail": text}'
+        )
+    return [(_event_kind(event.get("event")), str(event.get("detail", ""))) for event in events]
+
+
 @bp.post("/beacons")
 def beacon() -> tuple[str, int]:
-    """Count a viewer event (page, AR started, marker found, error); stores no identifier."""
+    """Count viewer events (page, AR started, marker found, error), one or a visit's batch; no identifier."""
     raw = request.get_data(cache=False)
     if len(raw) > BEACON_MAX_BYTES:
         raise InvalidInput(f"beacon: body is {len(raw)} bytes (at most {BEACON_MAX_BYTES})")
@@ -51,25 +86,13 @@ def beacon() -> tuple[str, int]:
         raise InvalidInput('beacon: body is not JSON (expected {"site": slug, "event": kind})') from None
     if not isinstance(data, dict):
         raise InvalidInput('beacon: expected a JSON object {"site": slug, "event": kind}')
-    try:
-        kind = EventKind(str(data.get("event")))
-    except ValueError:
-        allowed = ", ".join(k.value for k in EventKind if k is not EventKind.SCAN)
-        raise InvalidInput(
-            f"beacon: unknown event {data.get('event')!r} (expected one of {allowed})"
-        ) from None
-    if kind is EventKind.SCAN:
-        raise InvalidInput("beacon: scans are counted by the QR link itself")
+    events = _beacon_events(data)
     session = db()
     site = _active_site(str(data.get("site", "")))
     language = str(data.get("language") or select_language())
-    record_event(
-        session,
-        site,
-        kind,
-        language=language,
-        user_agent=request.user_agent.string,
-        detail=str(data.get("detail", "")),
-    )
+    for kind, detail in events:
+        record_event(
+            session, site, kind, language=language, user_agent=request.user_agent.string, detail=detail
+        )
     session.commit()
     return "", 204

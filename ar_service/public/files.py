@@ -7,9 +7,8 @@ from werkzeug.wrappers import Response
 
 from ar_service.media_types import content_type_for
 from ar_service.services import services
+from ar_service.storage import IMMUTABLE_CACHE_CONTROL
 from hue_errors import NotFound
-
-IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def serve_object(key: str) -> Response:
@@ -24,5 +23,5 @@ def serve_object(key: str) -> Response:
     if path is None:
         raise NotFound(f"no stored file {key!r}; it may have been replaced by a newer version of the scene")
     response = send_file(path, mimetype=content_type_for(key), conditional=True, etag=True, max_age=31536000)
-    response.headers["Cache-Control"] = IMMUTABLE
+    response.headers["Cache-Control"] = IMMUTABLE_CACHE_CONTROL
     return response

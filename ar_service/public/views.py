@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
@@ -12,7 +12,7 @@ from ar_service.models import EventKind, Site, SiteStatus
 from ar_service.public.files import serve_object
 from ar_service.public.manifest import build_manifest
 from ar_service.services import db, services
-from ar_service.viewer import VIEWER_DIR, viewer_assets
+from ar_service.viewer import send_viewer_file, viewer_assets
 
 bp = Blueprint("public", __name__)
 
@@ -77,6 +77,7 @@ def site(slug: str) -> Response | tuple[str, int]:
     response.headers["Cache-Control"] = "public, max-age=60"
     response.headers["Content-Language"] = language
     response.vary.add("Accept-Language")
+    response.vary.add("Save-Data")
     response.add_etag()
     return response.make_conditional(request)
 
@@ -86,12 +87,14 @@ def file(key: str) -> Response:
     return serve_object(key)
 
 
+@bp.get("/static/viewer/<path:name>")
+def viewer_file(name: str) -> Response:
+    return send_viewer_file(name)
+
+
 @bp.get("/sw.js")
 def service_worker() -> Response:
     """The viewer's service worker, served from the root so its scope covers every page."""
-    if not (VIEWER_DIR / "sw.js").exists():
-        abort(404, description="The viewer is not built: run `make viewer`.")
-    response = send_from_directory(VIEWER_DIR, "sw.js", mimetype="text/javascript", max_age=0)
-    response.headers["Cache-Control"] = "no-cache"
+    response = send_viewer_file("sw.js")
     response.headers["Service-Worker-Allowed"] = "/"
     return response

@@ -101,6 +101,8 @@ def test_schemathesis_finds_no_server_error_nor_undocumented_response(fuzz_app: 
             )
             @given(case=strategy)
             def run(case: schemathesis.Case[Any]) -> None:
-                case.call_and_validate(headers=bearer(world.dev_a), checks=checks)
+                # The WSGI transport hands bodies over still encoded: ask for them plain.
+                headers = {**bearer(world.dev_a), "Accept-Encoding": "identity"}
+                case.call_and_validate(headers=headers, checks=checks)
 
             run()

@@ -159,8 +159,8 @@ def test_scanned_plaque_shows_the_model_anchored_on_it(served: Served, camera: C
         own = (served.base + "/", "data:", "blob:")
         assert [url for url in urls if not url.startswith(own)] == []
         assert _events(served, EventKind.SCAN) == scans + 1
-        # Beacons leave with keepalive after the state changes: give the last one a moment to arrive.
-        for _ in range(50):
+        # The visit's events leave together once they pause (5 s).
+        for _ in range(150):
             if _events(served, EventKind.MARKER_FOUND) > found:
                 break
             page.wait_for_timeout(100)

@@ -87,6 +87,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ViewerSite]:
         models.append({"level": level, "url": url, "bytes": file.stat().st_size, "compression": compression})
     viewer_site.add_site("box", _scene([models[0], models[2]], marker=True), strings=STRINGS)
     viewer_site.add_site("packed", _scene([models[1]], marker=False), strings=STRINGS)
+    viewer_site.add_site(
+        "box-left", _scene([models[0], models[2]], marker=True), strings=STRINGS, beacon_quiet_ms=600_000
+    )
     with serve(viewer_site) as served:
         yield served
 
@@ -152,6 +155,14 @@ def _wait_model(page: Any, level: str) -> None:
     )
 
 
+def _wait_beacon(page: Any, site: ViewerSite, event: str, since: int) -> None:
+    """Until a beacon holding ``event`` has arrived after the first ``since`` (sent once events pause)."""
+    for _ in range(100):
+        if event in site.beacon_events()[since:]:
+            return
+        page.wait_for_timeout(100)
+
+
 def _centre_differs(page: Any) -> float:
     """Share of the stage's central pixels that differ clearly from its corner (the background)."""
     shot = Image.open(io.BytesIO(page.locator(".hue-stage").screenshot())).convert("RGB")
@@ -201,6 +212,7 @@ def test_slow_network_gets_only_the_lightest_model(context: Any, site: ViewerSit
 
 
 def test_refused_camera_falls_back_to_3d_view_with_the_message(context: Any, site: ViewerSite) -> None:
+    before = len(site.beacons)
     page = _open(context, site, "box")
     _wait_model(page, "medium")
     start = page.locator('[data-action="start-ar"]')
@@ -211,8 +223,9 @@ def test_refused_camera_falls_back_to_3d_view_with_the_message(context: Any, sit
     assert page.evaluate("window.hueViewer.state.mode") == "3d"
     assert page.locator(".hue-status").inner_text() == STRINGS["camera_denied"]
     assert page.locator("model-viewer").is_visible()
+    _wait_beacon(page, site, "error", before)
     assert {"event": "error", "detail": "camera_denied"}.items() <= next(
-        b for b in reversed(site.beacons) if b["event"] == "error"
+        b for b in site.beacons[before:] if b["event"] == "error"
     ).items()
 
 
@@ -249,19 +262,22 @@ def test_in_app_browser_gets_open_in_browser_guidance_on_a_phone(
         ctx.close()
 
 
-def test_beacons_carry_no_identifier(context: Any, site: ViewerSite) -> None:
-    before = len(site.beacons)
-    page = _open(context, site, "box")
+def test_a_visit_sends_one_beacon_without_identifiers_when_left(context: Any, site: ViewerSite) -> None:
+    before, posts_before = len(site.beacons), len([r for r in site.requests if r[0] == "POST"])
+    page = _open(context, site, "box-left")  # its beacons wait for the page to be left
     page.wait_for_function("window.hueViewer.state.model !== null", timeout=30_000)
-    page.wait_for_timeout(200)
+    page.wait_for_timeout(300)
+    assert len(site.beacons) == before  # nothing sent while the tourist is looking
+    page.goto("about:blank")  # pagehide
+    _wait_beacon(page, site, "page", before)
     beacon = site.beacons[before]
     assert beacon["event"] == "page"
-    assert beacon["site"] == "box"
+    assert beacon["site"] == "box-left"
     assert beacon["language"] == "vi"
     assert beacon["device"] == "desktop-linux"
     assert set(beacon) == {"site", "event", "language", "device", "detail"}
-    posts = [headers for method, path, headers in site.requests if method == "POST"]
-    assert posts
+    posts = [headers for method, path, headers in site.requests if method == "POST"][posts_before:]
+    assert len(posts) == 1
     assert all("cookie" not in headers for headers in posts)
 
 
@@ -322,11 +338,7 @@ def test_marker_ar_tracks_the_plaque_with_the_camera(ar_browser: tuple[Any, byte
         assert -pose[2, 3] == pytest.approx(width * focal / 240, rel=0.03)
         assert abs(pose[0, 3]) < 0.02 * width
         assert abs(pose[1, 3]) < 0.02 * width
-        # Beacons leave with keepalive after the state changes: give the last one a moment to arrive.
-        for _ in range(50):
-            if "marker_found" in site.beacon_events()[before:]:
-                break
-            page.wait_for_timeout(100)
+        _wait_beacon(page, site, "marker_found", before)
         assert "marker_found" in site.beacon_events()[before:]
         assert {"event": "ar_started", "detail": "marker"}.items() <= next(
             b for b in site.beacons[before:] if b["event"] == "ar_started"
@@ -349,7 +361,7 @@ def test_android_chrome_offers_ground_ar_through_scene_viewer(browser: Any, site
         ground.wait_for(state="visible", timeout=10_000)
         ground.click()
         page.wait_for_function("window.hueViewer.state.mode === 'ground'", timeout=10_000)
-        page.wait_for_timeout(300)
+        _wait_beacon(page, site, "ar_started", before)
         started = [b for b in site.beacons[before:] if b["event"] == "ar_started"]
         assert started
         assert started[0]["detail"] == "ground"

@@ -135,8 +135,18 @@ class ViewerSite:
         target.write_bytes(data)
         return url_path
 
-    def add_site(self, slug: str, scene: dict[str, Any], *, strings: dict[str, str], lang: str = "vi") -> str:
-        """Publishes a manifest and a page including the viewer as Flask does; returns the page URL."""
+    def add_site(
+        self,
+        slug: str,
+        scene: dict[str, Any],
+        *,
+        strings: dict[str, str],
+        lang: str = "vi",
+        beacon_quiet_ms: int = 500,
+    ) -> str:
+        """Publishes a manifest and a page including the viewer as Flask does; returns the page URL.
+
+        Beacons leave ``beacon_quiet_ms`` after a visit's last event (5 s on real pages)."""
         pack_urls = [m["url"] for m in scene["models"]] + (
             [scene["poster"]["url"]] if scene["poster"] else []
         )
@@ -154,6 +164,7 @@ class ViewerSite:
         entry = next(chunk for chunk in entries if chunk.get("isEntry"))
         page = PAGE_TEMPLATE.read_text().format(
             lang=lang,
+            beacon_quiet_ms=beacon_quiet_ms,
             manifest_url=manifest_url,
             strings=json.dumps(strings, ensure_ascii=False).replace("'", "&#39;"),
             poster_url=scene["poster"]["url"] if scene["poster"] else "",
@@ -181,7 +192,9 @@ def _handler(site: ViewerSite) -> type[BaseHTTPRequestHandler]:
             self._record()
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             if self.path == "/api/v1/beacons":
-                site.beacons.append(json.loads(body))
+                data = json.loads(body)
+                events = data.pop("events", None)  # a visit's events come together
+                site.beacons.extend([data] if events is None else [{**data, **event} for event in events])
                 self.send_response(204)
             else:
                 self.send_response(405)

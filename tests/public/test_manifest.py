@@ -73,6 +73,22 @@ def test_beacon_counts_an_event_without_identifiers(
         )
 
 
+def test_a_visits_events_are_counted_from_one_beacon(
+    client: FlaskClient, services: Services, published: Published
+) -> None:
+    events = [{"event": "page"}, {"event": "ar_started", "detail": "marker"}, {"event": "marker_found"}]
+    body = json.dumps({"site": "thien-mu", "language": "ja", "events": events})
+    response = client.post("/api/v1/beacons", data=body, headers={"User-Agent": "Mozilla/5.0 (iPhone)"})
+    assert response.status_code == 204
+    with services.session_factory() as session:
+        counted = session.scalars(select(ScanEvent).order_by(ScanEvent.id)).all()
+        assert [(e.kind, e.detail, e.language, e.device_class) for e in counted] == [
+            ("page", "", "ja", "mobile-ios"),
+            ("ar_started", "marker", "ja", "mobile-ios"),
+            ("marker_found", "", "ja", "mobile-ios"),
+        ]
+
+
 def test_bad_beacons_are_refused_with_a_reason(
     client: FlaskClient, services: Services, published: Published
 ) -> None:
@@ -82,7 +98,15 @@ def test_bad_beacons_are_refused_with_a_reason(
         (json.dumps({"site": "thien-mu", "event": "dance"}).encode(), "unknown event 'dance'"),
         (json.dumps({"site": "thien-mu", "event": "scan"}).encode(), "scans are counted"),
         (json.dumps({"site": "nowhere", "event": "page"}).encode(), "no active site"),
-        (b"{" + b" " * 4096 + b"}", "at most 2048"),
+        (b"{" + b" " * 8192 + b"}", "at most 4096"),
+        (json.dumps({"site": "thien-mu", "events": []}).encode(), "list of 1–20 objects"),
+        (json.dumps({"site": "thien-mu", "events": [{"event": "page"}] * 21}).encode(), "list of 1–20"),
+        (json.dumps({"site": "thien-mu", "events": ["page"]}).encode(), "list of 1–20 objects"),
+        # One bad event refuses the whole batch: nothing of it is counted.
+        (
+            json.dumps({"site": "thien-mu", "events": [{"event": "page"}, {"event": "dance"}]}).encode(),
+            "dance",
+        ),
     ]
     for body, message in cases:
         response = client.post("/api/v1/beacons", data=body)

@@ -5,8 +5,8 @@ const CACHE = "hue-ar-v1";
 self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
 
-// Names that change whenever their bytes do: /files/sha256/… and Vite's hashed build output.
-const IMMUTABLE = [/\/files\//, /\/static\/viewer\/assets\//, /\/viewer\/assets\//, /\/draco\//];
+// Names that change whenever their bytes do: /files/sha256/… and the viewer's hashed build output.
+const IMMUTABLE = [/\/files\//, /\/static\/viewer\/(assets|vendor-[0-9a-f]+)\//];
 
 async function cacheFirst(request) {
   const cache = await caches.open(CACHE);

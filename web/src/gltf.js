@@ -8,7 +8,7 @@ export async function loadGltf(model) {
     loader.setMeshoptDecoder(MeshoptDecoder);
   } else if (model.compression === "draco") {
     const { DRACOLoader } = await import("three/examples/jsm/loaders/DRACOLoader.js");
-    loader.setDRACOLoader(new DRACOLoader().setDecoderPath(new URL(/* @vite-ignore */ "../draco/", import.meta.url).href));
+    loader.setDRACOLoader(new DRACOLoader().setDecoderPath(new URL(/* @vite-ignore */ `../${__HUE_VENDOR_DIR__}/draco/`, import.meta.url).href));
   }
   return loader.loadAsync(model.url);
 }

@@ -9,6 +9,15 @@ import { createControls } from "./controls.js";
 
 const CAMERA_REFUSED = new Set(["NotAllowedError", "SecurityError", "PermissionDeniedError"]);
 
+/** The manifest the page was rendered with (one request fewer), else the one at data-manifest-url. */
+async function loadManifest(root) {
+  const embedded = root.querySelector("script#hue-manifest");
+  if (embedded) return JSON.parse(embedded.textContent);
+  const response = await fetch(root.dataset.manifestUrl, { headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`manifest: HTTP ${response.status}`);
+  return response.json();
+}
+
 async function mount(root) {
   const { state, update, fail } = createState(root);
   const strings = loadStrings(root.dataset.strings);
@@ -17,11 +26,9 @@ async function mount(root) {
 
   const api = { state, element: root };
   window.hueViewer = api;
-  const response = await fetch(root.dataset.manifestUrl, { headers: { Accept: "application/json" } });
-  if (!response.ok) throw new Error(`manifest: HTTP ${response.status}`);
-  const manifest = await response.json();
+  const manifest = await loadManifest(root);
   const { scene, site } = manifest;
-  const beacon = createBeacon(root.dataset.beaconUrl, site.slug, lang);
+  const beacon = createBeacon(root.dataset.beaconUrl, site.slug, lang, Number(root.dataset.beaconQuietMs) || undefined);
   beacon("page");
   root.addEventListener("hue-viewer:error", (event) => beacon("error", event.detail));
 

@@ -4,16 +4,23 @@ import { Euler, MathUtils, Quaternion } from "three";
 
 const here = (path) => new URL(path, import.meta.url).href;
 
-// Every decoder comes from our origin: model-viewer's defaults point at gstatic and jsDelivr. Each element
-// reads these from the global `self.ModelViewerElement` object when it is constructed (features/loading.js),
-// overriding what was set on the class, so the global is what must hold them.
-self.ModelViewerElement = Object.assign(self.ModelViewerElement || {}, {
-  dracoDecoderLocation: here("../draco/"),
-  meshoptDecoderLocation: here("../meshopt-ready.js"),
-  // The pipeline emits no KTX2 textures or Lottie: these stay on our origin so nothing ever reaches a CDN.
-  ktx2TranscoderLocation: here("../basis/"),
-  lottieLoaderLocation: here("../lottie-unused.js"),
-});
+/**
+ * Every decoder comes from our origin: model-viewer's defaults point at gstatic and jsDelivr. Each element reads
+ * these from the global `self.ModelViewerElement` object when it is constructed (features/loading.js), overriding
+ * what was set on the class, so the global is what must hold them. Draco's decoder is fetched only when a model
+ * needs it; the meshopt "location" is fetched as soon as it is set, so it is set only for scenes that use meshopt.
+ */
+function configureDecoders(models) {
+  self.ModelViewerElement = Object.assign(self.ModelViewerElement || {}, {
+    dracoDecoderLocation: here(`../${__HUE_VENDOR_DIR__}/draco/`),
+    // The pipeline emits no KTX2 textures or Lottie: these stay on our origin so nothing ever reaches a CDN.
+    ktx2TranscoderLocation: here("../basis/"),
+    lottieLoaderLocation: here("../lottie-unused.js"),
+  });
+  if (models.some((model) => model.compression === "meshopt")) {
+    self.ModelViewerElement.meshoptDecoderLocation = here(`../${__HUE_VENDOR_DIR__}/meshopt-ready.js`);
+  }
+}
 
 /**
  * Quaternion [x, y, z, w] → model-viewer's orientation "roll pitch yaw", which it applies as
@@ -27,6 +34,7 @@ export function orientationOf(rotation) {
 
 /** Creates the viewer element inside `stage`; resolves once the first model is shown. */
 export function createModelView(stage, { scene, onAnnotation }) {
+  configureDecoders(scene.models || []);
   const viewer = document.createElement("model-viewer");
   viewer.setAttribute("camera-controls", "");
   viewer.setAttribute("touch-action", "pan-y");

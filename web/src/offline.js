@@ -3,9 +3,10 @@
 // Same name as in public/sw.js: the page fills the cache the worker reads from.
 const CACHE = "hue-ar-v1";
 
+/** Registers the worker; its script is then revalidated through the HTTP cache (max-age an hour), not every visit. */
 export function registerServiceWorker(url) {
   if (!("serviceWorker" in navigator) || !url) return Promise.resolve(null);
-  return navigator.serviceWorker.register(url, { scope: "/" }).catch(() => null);
+  return navigator.serviceWorker.register(url, { scope: "/", updateViaCache: "all" }).catch(() => null);
 }
 
 /** Our own built files (JS, CSS, decoders), listed at build time with their sizes. */
