@@ -86,6 +86,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (one per core)")
+    parser.add_argument(
+        "--database-url", help="e.g. postgresql+psycopg://postgres@127.0.0.1/hue_load (an empty database)"
+    )
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None and not Path("/usr/sbin/nginx").exists():
@@ -95,6 +98,8 @@ def main() -> None:
         root = Path(scratch)
         env = {k: v for k, v in os.environ.items() if not k.startswith("HUE_AR_")}
         env |= {"HUE_AR_INSTANCE_PATH": str(root / "instance"), "HUE_AR_WORKER_MODE": "external"}
+        if args.database_url:
+            env |= {"HUE_AR_DATABASE_URL": args.database_url, "HUE_AR_SECRET_KEY": "load-benchmark-only"}
         hue_ar = [sys.executable, "-m", "ar_service.cli"]
         subprocess.run([*hue_ar, "init"], env=env, cwd=REPO, check=True, capture_output=True)
         imported = subprocess.run(

@@ -131,9 +131,12 @@ def test_site_page_preloads_the_3d_view_unless_saving_data(
 ) -> None:
     response = client.get("/s/thien-mu")
     page = response.get_data(as_text=True)
-    preloads = re.findall(r'<link rel="modulepreload" href="([^"]+)">', page)
+    # Low priority: the poster (high) is what the tourist reads first.
+    preloads = re.findall(r'<link rel="modulepreload" href="([^"]+)" fetchpriority="low">', page)
     assert preloads == ["/static/viewer/assets/three-789abc.js", "/static/viewer/assets/model_view-def456.js"]
-    assert f'<link rel="preload" as="fetch" crossorigin href="/files/{published.glb_key}">' in page
+    lightest = f'<link rel="preload" as="fetch" crossorigin href="/files/{published.glb_key}"'
+    assert f'{lightest} fetchpriority="low">' in page
+    assert 'fetchpriority="high"' in page.split('class="poster"')[1].split(">")[0]
     assert "draco" not in page  # the lightest level is meshopt: no Draco decoder
     assert "Save-Data" in response.headers["Vary"]
     saving = client.get("/s/thien-mu", headers={"Save-Data": "on"}).get_data(as_text=True)
