@@ -142,13 +142,20 @@ def main() -> None:
             static.mkdir()
             root.chmod(0o755)  # nginx's workers run as an unprivileged user: let them read the file
             (static / "scene.json").write_bytes(body)
-            nginx_port = free_port()
+            nginx_port, cache_port = free_port(), free_port()
             conf = root / "nginx.conf"
+            # One nginx: the static file, and a caching reverse proxy in front of gunicorn (as a CDN or
+            # a front server would be), which keeps what our Cache-Control headers allow.
             conf.write_text(
                 f"daemon off; worker_processes {args.workers}; pid {root}/nginx.pid; error_log stderr;\n"
                 "events { worker_connections 1024; }\n"
-                f"http {{ access_log off; server {{ listen 127.0.0.1:{nginx_port}; root {static};\n"
-                "  location / { add_header Cache-Control 'public, max-age=60'; } } }\n"
+                f"http {{ access_log off; proxy_cache_path {root}/cache keys_zone=hue:10m;\n"
+                f"  upstream hue {{ server 127.0.0.1:{port}; keepalive 16; }}\n"
+                f"  server {{ listen 127.0.0.1:{nginx_port}; root {static};\n"
+                "    location / { add_header Cache-Control 'public, max-age=60'; } }\n"
+                f"  server {{ listen 127.0.0.1:{cache_port};\n"
+                "    location / { proxy_pass http://hue; proxy_cache hue; proxy_http_version 1.1;\n"
+                "      proxy_set_header Connection ''; proxy_set_header Host $host; } } }\n"
             )
             nginx = subprocess.Popen(
                 ["nginx", "-c", str(conf)],
@@ -172,6 +179,13 @@ def main() -> None:
                     run_wrk(
                         "hue-ar /q/<code>",
                         f"{base}/q/{code.group(1)}",
+                        args.seconds,
+                        args.connections,
+                        script,
+                    ),
+                    run_wrk(
+                        "manifest via nginx cache",
+                        f"http://127.0.0.1:{cache_port}/api/v1/sites/sample-mask/scene?lang=en",
                         args.seconds,
                         args.connections,
                         script,

@@ -1,7 +1,11 @@
 """Compare our pipeline with gltfpack and gltf-transform on real scans at the same triangle target.
 
 Usage: python benchmarks/pipeline_bench.py [--inputs PATH ...] [--samples N] [--repeat N]
-Prints one table per input and writes benchmarks/out/pipeline_bench.json.
+Prints one table per input and writes benchmarks/out/pipeline_bench.json. Without --inputs: the
+mask, the gargoyle and the seam-heavy mask (below), where ../shared/data holds them.
+
+       python benchmarks/pipeline_bench.py --seam-heavy [--charts 6000]
+The same comparison on the mask re-unwrapped into thousands of UV islands only.
 
        python benchmarks/pipeline_bench.py --ladder-6m [--rounds 3]
 Times the full ``web`` ladder on the mask scan subdivided to 6.4M triangles (issue #3's goals).
@@ -12,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import struct
 import subprocess
 import sys
 import time
@@ -21,17 +24,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.scan_inputs import (  # noqa: E402
+    SeamHeavyOptions,
+    build_large_input,
+    build_seam_heavy_input,
+    load_scan,
+    write_plain_glb,
+)
 from benchmarks.surface_metrics import compare, sample_surface  # noqa: E402
-from pipeline.bundle import Bundle  # noqa: E402
-from pipeline.ingest import load_model  # noqa: E402
-from pipeline.model import Model, Primitive  # noqa: E402
+from pipeline.gltf_read import split_glb  # noqa: E402
+from pipeline.model import Model  # noqa: E402
+from pipeline.provenance import PARADATA_NS  # noqa: E402
 from pipeline.recipe import load_recipe  # noqa: E402
-from pipeline.topology import equal_row_ids  # noqa: E402
+from pipeline.topology import uv_island_count  # noqa: E402
 
 SHARED = REPO / ".." / "shared" / "data"
 DEFAULT_INPUTS = [SHARED / "bali-mask", SHARED / "gargoyle-3dhop" / "gargo.ply"]
@@ -51,6 +60,18 @@ class Row:
     hausdorff_pct_diag: float
     colour_error: float
     validator_errors: int
+
+
+@dataclass(frozen=True)
+class InputResult:
+    """One input's comparison: the source's size, the shared target, each tool's row, and the
+    decimate and bake steps our level's provenance packet records (the path our run took)."""
+
+    source_triangles: int
+    uv_islands: int
+    target_triangles: int
+    rows: list[Row]
+    ours_steps: list[str]
 
 
 def _timed(command: list[str], log: Path) -> tuple[float, float]:
@@ -88,7 +109,7 @@ def _gltf_source(source: Path, work: Path) -> Path:
     elif source.suffix.lower() in (".gltf", ".glb"):
         return source
     converted = work / f"{source.stem}.source.glb"
-    model = _load(source)
+    model = load_scan(source)
     if len(model.primitives) != 1 or model.primitives[0].uvs is not None:
         raise SystemExit(f"{source}: expected one untextured primitive to convert")
     write_plain_glb(model.primitives[0], converted)
@@ -157,21 +178,16 @@ def _validator_errors(path: Path) -> int:
     return int(json.loads(result.stdout.splitlines()[0])["issues"]["numErrors"])
 
 
-def _load(path: Path) -> Model:
-    with Bundle(path) as bundle:
-        return load_model(bundle)
-
-
-def bench(source: Path, samples: int, repeat: int) -> list[Row]:
+def bench(source: Path, samples: int, repeat: int) -> InputResult:
     work = OUT / source.stem
     work.mkdir(parents=True, exist_ok=True)
-    reference = _load(source)
+    reference = load_scan(source)
     low, high = reference.bounds()
     diagonal = float(np.linalg.norm(high.astype(np.float64) - low))
     level = load_recipe(RECIPE).levels[0]
     ratio = min(1.0, level.target_triangles / reference.triangle_count)
     source_samples = sample_surface(reference, samples * 10)
-    rows = []
+    rows, ours_steps = [], []
     for tool, (command, output) in _commands(
         source, _gltf_source(source, work), work, ratio, level.texture_px
     ).items():
@@ -181,9 +197,10 @@ def bench(source: Path, samples: int, repeat: int) -> list[Row]:
         # The fastest of ``repeat`` runs: the cores are shared, and a neighbour's load only adds time.
         runs = [_timed(command, work / f"{tool}.log") for _ in range(repeat)]
         seconds, rss = min(r[0] for r in runs), max(r[1] for r in runs)
-        model = _load(output)
+        model = load_scan(output)
         if tool == "ours":
             _undo_orient(model, output.parent / "manifest.json")
+            ours_steps = _processing(output, ("decimate", "bake"))
         metrics = compare(reference, source_samples, model, sample_surface(model, samples, seed=1), diagonal)
         rows.append(
             Row(
@@ -198,7 +215,17 @@ def bench(source: Path, samples: int, repeat: int) -> list[Row]:
                 _validator_errors(output),
             )
         )
-    return rows
+    islands = sum(uv_island_count(p) for p in reference.primitives)
+    return InputResult(reference.triangle_count, islands, level.target_triangles, rows, ours_steps)
+
+
+def _processing(glb: Path, stages: tuple[str, ...]) -> list[str]:
+    """The ``stages`` lines of a GLB's KHR_xmp_json_ld packet (``paradata:processing``)."""
+    document, _ = split_glb(glb.read_bytes(), glb.name)
+    packet = document["extensions"]["KHR_xmp_json_ld"]["packets"][0]
+    assert packet["@context"]["paradata"] == PARADATA_NS
+    lines: list[str] = packet["paradata:processing"]["@list"]
+    return [line for line in lines if line.split(" ", 1)[0] in {f"stage={s}" for s in stages}]
 
 
 def _undo_orient(model: Model, manifest: Path) -> None:
@@ -212,10 +239,15 @@ def _undo_orient(model: Model, manifest: Path) -> None:
         )
 
 
-def _table(name: str, rows: list[Row]) -> str:
+def _table(name: str, result: InputResult) -> str:
     columns = ("s", "RSS MB", "KiB", "tris", "mean%", "haus%", "colour", "val.err")
     header = f"{'tool':<15}{columns[0]:>7}" + "".join(f"{c:>8}" for c in columns[1:])
-    lines = [f"== {name}", header]
+    target = result.target_triangles
+    lines = [
+        f"== {name}: {result.source_triangles} triangles, {result.uv_islands} UV islands, target {target}",
+        header,
+    ]
+    rows = result.rows
     for r in rows:
         lines.append(
             f"{r.tool:<15}{r.seconds:>7.2f}{r.peak_rss_mb:>8.0f}{r.bytes / 1024:>8.0f}{r.triangles:>8}"
@@ -229,161 +261,14 @@ def _table(name: str, rows: list[Row]) -> str:
                 f"mean dist {ours.mean_pct_diag / max(r.mean_pct_diag, 1e-12):.2f}x, "
                 f"colour {ours.colour_error / max(r.colour_error, 1e-12):.2f}x"
             )
+    lines.append("triangles / target: " + ", ".join(f"{r.tool} {r.triangles / target:.2f}x" for r in rows))
+    lines += [f"ours: {step}" for step in result.ours_steps]
     return "\n".join(lines)
 
 
 # ---- the 6M-triangle ladder (issue #3: < 60 s and < 4 GB peak on 2 cores) ----------------------
 
 LADDER_GOAL_S, LADDER_GOAL_MB = 60.0, 4096.0
-
-
-def _edge_keys(pairs: npt.NDArray[np.int64], count: int) -> npt.NDArray[np.int64]:
-    """One int64 per undirected edge of ``pairs`` (..., 2), equal for (a, b) and (b, a)."""
-    low, high = pairs.min(axis=-1), pairs.max(axis=-1)
-    keyed: npt.NDArray[np.int64] = low * count + high
-    return keyed
-
-
-def subdivide(primitive: Primitive) -> Primitive:
-    """Each triangle split in four; UVs and normals interpolated at edge midpoints, and positions
-    moved by Loop's edge rule (3/8 of each end, 1/8 of each opposite corner) so the finer surface
-    bends like the scan instead of staying in its flat facets. Old vertices stay where they are.
-
-    Edges are matched by position for the position rule, so the copies of a vertex on a UV seam
-    move together and the surface stays closed; by index for the attributes, so seams stay seams."""
-    faces = primitive.indices.astype(np.int64)
-    n = primitive.vertex_count
-    corners = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 3, 2)  # per face: edges 01, 12, 20
-    opposite = faces[:, [2, 0, 1]].reshape(-1)
-    unique, first, inverse = np.unique(_edge_keys(corners, n), return_index=True, return_inverse=True)
-    ends = corners.reshape(-1, 2)[first]
-    welded = equal_row_ids(primitive.positions).astype(np.int64)
-    _, welded_edge, faces_per_edge = np.unique(
-        _edge_keys(welded[corners], n), return_inverse=True, return_counts=True
-    )
-    welded_edge = welded_edge.reshape(-1)
-    positions = primitive.positions.astype(np.float64)
-    far = np.stack(
-        [np.bincount(welded_edge, positions[opposite, k], len(faces_per_edge)) for k in range(3)], axis=1
-    )
-    middle = (positions[ends[:, 0]] + positions[ends[:, 1]]) / 2
-    edge_of = welded_edge[first]
-    inner = faces_per_edge[edge_of] == 2  # border edges keep their midpoint
-    middle[inner] = 0.75 * middle[inner] + 0.125 * far[edge_of[inner]]
-
-    def midpoints(values: npt.NDArray[np.float32] | None) -> npt.NDArray[np.float32] | None:
-        if values is None:
-            return None
-        mean = (values[ends[:, 0]].astype(np.float64) + values[ends[:, 1]]) / 2
-        return np.concatenate([values, mean.astype(np.float32)])
-
-    normals = midpoints(primitive.normals)
-    if normals is not None:
-        normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
-    m = n + inverse.reshape(-1, 3)  # the new vertex on edges 01, 12, 20 of each face
-    v0, v1, v2 = faces.T
-    children = np.stack(
-        [
-            np.stack([v0, m[:, 0], m[:, 2]], axis=1),
-            np.stack([v1, m[:, 1], m[:, 0]], axis=1),
-            np.stack([v2, m[:, 2], m[:, 1]], axis=1),
-            m,
-        ],
-        axis=1,
-    )
-    del unique
-    return Primitive(
-        positions=np.concatenate([primitive.positions, middle.astype(np.float32)]),
-        indices=children.reshape(-1, 3).astype(np.uint32),
-        material=primitive.material,
-        normals=normals,
-        uvs=midpoints(primitive.uvs),
-        colors=midpoints(primitive.colors),
-    )
-
-
-def write_plain_glb(primitive: Primitive, path: Path, image: bytes | None = None, mime: str = "") -> None:
-    """An uncompressed, unquantized GLB (float32 attributes, uint32 indices, the image as is):
-    what a photogrammetry tool exports, so the pipeline's reader does the same work as on a scan."""
-    binary = bytearray()
-    views: list[dict[str, Any]] = []
-    accessors: list[dict[str, Any]] = []
-
-    def add(data: bytes) -> int:
-        binary.extend(b"\0" * (-len(binary) % 4))
-        views.append({"buffer": 0, "byteOffset": len(binary), "byteLength": len(data)})
-        binary.extend(data)
-        return len(views) - 1
-
-    attributes = {}
-    for name, values, kind in (
-        ("POSITION", primitive.positions, "VEC3"),
-        ("NORMAL", primitive.normals, "VEC3"),
-        ("TEXCOORD_0", primitive.uvs, "VEC2"),
-        ("COLOR_0", primitive.colors, "VEC4"),
-    ):
-        if values is None:
-            continue
-        array = np.ascontiguousarray(values, dtype=np.float32)
-        accessor = {
-            "bufferView": add(array.tobytes()),
-            "componentType": 5126,
-            "count": len(array),
-            "type": kind,
-        }
-        if name == "POSITION":
-            accessor.update(min=array.min(axis=0).tolist(), max=array.max(axis=0).tolist())
-        accessors.append(accessor)
-        attributes[name] = len(accessors) - 1
-    flat = np.ascontiguousarray(primitive.indices.reshape(-1), dtype=np.uint32)
-    accessors.append(
-        {"bufferView": add(flat.tobytes()), "componentType": 5125, "count": len(flat), "type": "SCALAR"}
-    )
-    material: dict[str, Any] = {"pbrMetallicRoughness": {"metallicFactor": 0.0}}
-    document: dict[str, Any] = {
-        "asset": {"version": "2.0", "generator": "pipeline_bench"},
-        "scene": 0,
-        "scenes": [{"nodes": [0]}],
-        "nodes": [{"mesh": 0}],
-        "meshes": [
-            {"primitives": [{"attributes": attributes, "indices": len(accessors) - 1, "material": 0}]}
-        ],
-        "materials": [material],
-        "accessors": accessors,
-        "bufferViews": views,
-    }
-    if image is not None:
-        material["pbrMetallicRoughness"]["baseColorTexture"] = {"index": 0}
-        document.update(textures=[{"source": 0}], images=[{"bufferView": add(image), "mimeType": mime}])
-    binary.extend(b"\0" * (-len(binary) % 4))
-    document["buffers"] = [{"byteLength": len(binary)}]
-    text = json.dumps(document, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 4)
-    chunks = struct.pack("<II", len(text), 0x4E4F534A) + text + struct.pack("<II", len(binary), 0x004E4942)
-    with path.open("wb") as out:
-        out.write(struct.pack("<III", 0x46546C67, 2, 12 + len(chunks) + len(binary)))
-        out.write(chunks)
-        out.write(binary)
-
-
-def build_large_input(source: Path, work: Path, rounds: int) -> Path:
-    """``source`` (a one-primitive textured glTF folder) subdivided ``rounds`` times (×4 triangles
-    each) into ``work``, once: later runs reuse the file."""
-    path = work / f"{source.name}-x{4**rounds}.glb"
-    if path.exists():
-        return path
-    model = _load(source)
-    if len(model.primitives) != 1 or model.primitives[0].uvs is None:
-        raise SystemExit(f"{source}: expected one textured primitive to subdivide")
-    primitive = model.primitives[0]
-    for _ in range(rounds):
-        primitive = subdivide(primitive)
-    gltf = sorted(source.glob("*.gltf"))[0]
-    image = gltf.parent / json.loads(gltf.read_text(encoding="utf-8"))["images"][0]["uri"]
-    partial = path.with_suffix(".part")
-    write_plain_glb(primitive, partial, image.read_bytes(), "image/jpeg")
-    partial.rename(path)
-    return path
 
 
 def ladder(source: Path, rounds: int) -> dict[str, Any]:
@@ -424,9 +309,20 @@ def ladder(source: Path, rounds: int) -> dict[str, Any]:
     }
 
 
+def _seam_heavy_input(mask: Path, options: SeamHeavyOptions) -> Path:
+    """The mask re-unwrapped into small charts, built under benchmarks/out/seam-heavy once."""
+    began = time.perf_counter()
+    path = build_seam_heavy_input(mask, OUT / "seam-heavy", options)
+    print(
+        f"seam-heavy input {path.name}: {path.stat().st_size / 2**20:.1f} MiB "
+        f"(built or reused in {time.perf_counter() - began:.0f} s)"
+    )
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inputs", nargs="*", type=Path, default=DEFAULT_INPUTS)
+    parser.add_argument("--inputs", nargs="*", type=Path, help="scans to compare (default: see above)")
     parser.add_argument("--samples", type=int, default=50_000, help="points sampled on each output")
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool; the fastest is reported")
     parser.add_argument(
@@ -435,20 +331,32 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=3, help="subdivisions of the mask for --ladder-6m (×4 each)"
     )
+    parser.add_argument(
+        "--seam-heavy", action="store_true", help="compare on the mask re-unwrapped into small charts only"
+    )
+    parser.add_argument(
+        "--charts", type=int, default=SeamHeavyOptions.charts, help="xatlas charts for the seam-heavy mask"
+    )
     args = parser.parse_args()
     if args.ladder_6m:
         result = ladder(DEFAULT_INPUTS[0].resolve(), args.rounds)
         OUT.mkdir(parents=True, exist_ok=True)
         (OUT / "pipeline_ladder.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         return
+    mask = DEFAULT_INPUTS[0]
+    inputs: list[Path] = args.inputs or ([] if args.seam_heavy else DEFAULT_INPUTS)
+    if args.seam_heavy and not mask.exists():
+        raise SystemExit(f"--seam-heavy: {mask} not found (sample scans live in ../shared/data)")
+    if args.seam_heavy or (not args.inputs and mask.exists()):
+        inputs.append(_seam_heavy_input(mask.resolve(), SeamHeavyOptions(charts=args.charts)))
     results = {}
-    for source in args.inputs:
+    for source in inputs:
         if not source.exists():
             print(f"skip {source}: not found (sample scans live in ../shared/data)")
             continue
-        rows = bench(source.resolve(), args.samples, args.repeat)
-        print(_table(source.name, rows))
-        results[str(source)] = [asdict(r) for r in rows]
+        compared = bench(source.resolve(), args.samples, args.repeat)
+        print(_table(source.name, compared))
+        results[str(source)] = asdict(compared)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "pipeline_bench.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 

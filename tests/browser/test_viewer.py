@@ -155,6 +155,15 @@ def _wait_model(page: Any, level: str) -> None:
     )
 
 
+def _hide(page: Any) -> None:
+    """What a phone's browser does when the tourist switches app or locks the screen (headless
+    Chromium keeps every page visible): the page becomes hidden and is told so."""
+    page.evaluate(
+        "Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });"
+        " document.dispatchEvent(new Event('visibilitychange'))"
+    )
+
+
 def _wait_beacon(page: Any, site: ViewerSite, event: str, since: int) -> None:
     """Until a beacon holding ``event`` has arrived after the first ``since`` (sent once events pause)."""
     for _ in range(100):
@@ -262,13 +271,13 @@ def test_in_app_browser_gets_open_in_browser_guidance_on_a_phone(
         ctx.close()
 
 
-def test_a_visit_sends_one_beacon_without_identifiers_when_left(context: Any, site: ViewerSite) -> None:
+def test_a_visit_sends_one_beacon_without_identifiers_when_hidden(context: Any, site: ViewerSite) -> None:
     before, posts_before = len(site.beacons), len([r for r in site.requests if r[0] == "POST"])
     page = _open(context, site, "box-left")  # its beacons wait for the page to be left
     page.wait_for_function("window.hueViewer.state.model !== null", timeout=30_000)
     page.wait_for_timeout(300)
     assert len(site.beacons) == before  # nothing sent while the tourist is looking
-    page.goto("about:blank")  # pagehide
+    _hide(page)
     _wait_beacon(page, site, "page", before)
     beacon = site.beacons[before]
     assert beacon["event"] == "page"
