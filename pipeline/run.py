@@ -58,6 +58,7 @@ class LevelOutput:
     texture_px: int  # longest side of the largest texture (0 without textures)
     gpu_bytes: int
     geometry: GeometryCodec  # the decoder a viewer needs for this level
+    steps: list[dict[str, Any]]  # what made this level after the shared stages (decimate, bake, encode)
 
 
 @dataclass
@@ -139,7 +140,9 @@ def run_pipeline(
             key = (wanted, spec.texture_px)
             if key not in simplified:
                 simplified[key] = _simplify(model, wanted, spec.texture_px, recipe, seam_kept)
-            outputs[i] = _write_level(simplified[key], spec, recipe, options, out_dir, diagonal, measured)
+            outputs[i] = _write_level(
+                simplified[key], spec, recipe, options, out_dir, diagonal, measured, len(model.steps)
+            )
             if spec.name == recipe.usdz_level:
                 from pipeline.usdz import write_usdz  # pxr takes a third of a second to import
 
@@ -179,6 +182,7 @@ def _write_level(
     out_dir: Path,
     diagonal: float,
     measured: bool,
+    shared_steps: int,
 ) -> LevelOutput:
     level_model = resize_textures(decimated.model, spec.texture_px)
     encode = EncodeOptions(
@@ -220,6 +224,7 @@ def _write_level(
         texture_px=texture_px,
         gpu_bytes=written.gpu_bytes,
         geometry=encode.geometry,
+        steps=level_model.steps[shared_steps:],
     )
 
 

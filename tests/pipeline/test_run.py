@@ -82,6 +82,8 @@ def test_manifest_records_inputs_settings_and_levels(fuze: Path, tmp_path: Path)
     assert level["gpu_bytes"] > 1024 * 1024 * 4  # the 1024² texture alone is 4 MiB in RGBA8
     assert {"ingest", "clean", "orient", "level:ar", "total"} <= set(manifest["timings_s"])
     assert [s["stage"] for s in manifest["steps"]] == ["ingest", "clean", "orient"]
+    assert [s["stage"] for s in level["steps"]] == ["decimate", "encode"]
+    assert level["steps"][0]["target_triangles"] == 20000
 
 
 def test_same_input_and_settings_give_byte_identical_outputs(fuze: Path, tmp_path: Path) -> None:
