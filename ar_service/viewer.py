@@ -29,41 +29,70 @@ class ViewerAssets:
     styles: list[str]
     preload: list[str]  # the 3D view's chunks, fetched beside the entry instead of after it
     draco: list[str]  # the Draco decoder's files, for a page whose first model needs them
+    ar_runtime_bytes: int  # what marker AR adds to the 3D view's code, as sent (brotli)
+
+
+@dataclass(frozen=True)
+class _Build:
+    scripts: tuple[str, ...]
+    styles: tuple[str, ...]
+    preload: tuple[str, ...]
+    draco: tuple[str, ...]
+    ar_runtime_bytes: int
+
+
+def _sent_bytes(name: str) -> int:
+    path = VIEWER_DIR / name
+    brotli = path.with_name(path.name + ".br")
+    return (brotli if brotli.is_file() else path).stat().st_size
 
 
 @cache
-def _entry_files() -> tuple[tuple[str, ...], ...] | None:
+def _build() -> _Build | None:
     manifest = VIEWER_DIR / ".vite" / "manifest.json"
     if not manifest.exists():
         return None
     chunks = json.loads(manifest.read_text())
+
+    def files(key: str) -> list[str]:
+        """A chunk's file after the files of the chunks it imports."""
+        chunk = chunks.get(key, {})
+        imported = [chunks[name]["file"] for name in chunk.get("imports", []) if name in chunks]
+        return imported + ([chunk["file"]] if chunk else [])
+
     entries = [chunk for chunk in chunks.values() if chunk.get("isEntry")]
     scripts = tuple(chunk["file"] for chunk in entries)
-    styles = tuple(css for chunk in entries for css in chunk.get("css", []))
-    model_view = chunks.get("src/model_view.js", {})
-    preload = tuple(
-        [chunks[name]["file"] for name in model_view.get("imports", []) if name in chunks]
-        + ([model_view["file"]] if model_view else [])
+    preload = tuple(files("src/model_view.js"))
+    ar_runtime = set(files("src/marker_ar.js")) - set(preload) - set(scripts)
+    return _Build(
+        scripts=scripts,
+        styles=tuple(css for chunk in entries for css in chunk.get("css", [])),
+        preload=preload,
+        draco=tuple(
+            path.relative_to(VIEWER_DIR).as_posix()
+            for path in sorted(VIEWER_DIR.glob("vendor-*/draco/*"))
+            if path.suffix not in (".br", ".gz")
+        ),
+        ar_runtime_bytes=sum(_sent_bytes(name) for name in ar_runtime),
     )
-    draco = tuple(
-        path.relative_to(VIEWER_DIR).as_posix()
-        for path in sorted(VIEWER_DIR.glob("vendor-*/draco/*"))
-        if path.suffix not in (".br", ".gz")
-    )
-    return scripts, styles, preload, draco
 
 
 def viewer_assets() -> ViewerAssets | None:
     """URLs of the viewer's entry scripts, styles and preloads, or None when the front end is not built."""
-    found = _entry_files()
-    if found is None:
+    build = _build()
+    if build is None:
         return None
 
     def urls(names: tuple[str, ...]) -> list[str]:
         return [url_for("public.viewer_file", name=name) for name in names]
 
-    scripts, styles, preload, draco = found
-    return ViewerAssets(scripts=urls(scripts), styles=urls(styles), preload=urls(preload), draco=urls(draco))
+    return ViewerAssets(
+        scripts=urls(build.scripts),
+        styles=urls(build.styles),
+        preload=urls(build.preload),
+        draco=urls(build.draco),
+        ar_runtime_bytes=build.ar_runtime_bytes,
+    )
 
 
 def send_viewer_file(name: str) -> Response:

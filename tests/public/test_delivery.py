@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -11,13 +12,17 @@ from pathlib import Path
 import brotli
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from ar_service import viewer
+from ar_service.models import Asset, AssetKind, AssetVersion, SceneVersion
+from ar_service.services import Services
 from tests.public.conftest import Published
 
 BUILT = viewer.VIEWER_DIR
 CHUNK = b"export const answer = 42;\n" * 200
+INCOMPRESSIBLE = b"".join(hashlib.sha256(str(i).encode()).digest() for i in range(4700))  # 150 400 bytes
 
 
 def fetch(client: FlaskClient, url: str, **headers: str) -> TestResponse:
@@ -36,6 +41,8 @@ def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         "assets/viewer-abc123.js": CHUNK,
         "assets/model_view-def456.js": CHUNK + b"// 3D view\n",
         "assets/three-789abc.js": CHUNK + b"// three\n",
+        "assets/marker_ar-aaa111.js": CHUNK + b"// marker AR\n",
+        "assets/mindar-bbb222.js": INCOMPRESSIBLE,
         "vendor-0123456789/draco/draco_decoder.wasm": b"\0asm" + bytes(4000),
         "vendor-0123456789/draco/draco_wasm_wrapper.js": CHUNK,
         "sw.js": b"self.addEventListener('fetch', () => {});\n" * 40,
@@ -48,15 +55,17 @@ def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         path.with_name(path.name + ".gz").write_bytes(gzip.compress(data))
     manifest = {
         "src/main.js": {"file": "assets/viewer-abc123.js", "isEntry": True, "css": []},
+        "src/marker_ar.js": {"file": "assets/marker_ar-aaa111.js", "imports": ["_mindar.js", "_three.js"]},
+        "_mindar.js": {"file": "assets/mindar-bbb222.js"},
         "src/model_view.js": {"file": "assets/model_view-def456.js", "imports": ["_three.js"]},
         "_three.js": {"file": "assets/three-789abc.js"},
     }
     (root / ".vite").mkdir()
     (root / ".vite" / "manifest.json").write_text(json.dumps(manifest))
     monkeypatch.setattr(viewer, "VIEWER_DIR", root)
-    viewer._entry_files.cache_clear()
+    viewer._build.cache_clear()
     yield root
-    viewer._entry_files.cache_clear()
+    viewer._build.cache_clear()
 
 
 def test_viewer_files_come_brotli_then_gzip_then_plain(client: FlaskClient, built: Path) -> None:
@@ -141,6 +150,37 @@ def test_site_page_preloads_the_3d_view_unless_saving_data(
     assert "Save-Data" in response.headers["Vary"]
     saving = client.get("/s/thien-mu", headers={"Save-Data": "on"}).get_data(as_text=True)
     assert "modulepreload" not in saving and 'rel="preload"' not in saving
+
+
+def test_start_ar_shows_what_ar_downloads(
+    client: FlaskClient, services: Services, published: Published, built: Path
+) -> None:
+    def button() -> str:
+        page = client.get("/s/thien-mu?lang=en").get_data(as_text=True)
+        found = re.search(r'data-action="start-ar"[^>]*>([^<]+)</button>', page)
+        assert found is not None
+        return found[1]
+
+    assert button() == "Start AR (0.1 MB)"  # the 10 KB model alone, shown as at least 0.1 MB
+    with services.session_factory.begin() as session:
+        marker = Asset(kind=AssetKind.MARKER, name="plaque")
+        version = AssetVersion(
+            asset=marker,
+            number=1,
+            storage_key=published.glb_key,
+            sha256="0" * 64,
+            byte_size=1,
+            content_type="image/jpeg",
+            filename="plaque.jpg",
+            derivatives={"mind": {"key": published.glb_key, "bytes": 1_000_000}},
+        )
+        session.add(version)
+        session.flush()
+        scene_version = session.scalars(select(SceneVersion)).one()
+        scene_version.marker_version_id = version.id
+    # The 1 MB target, the AR runtime as sent (marker_ar.js compressed, MindAR not) and the 10 KB model:
+    # 1.16 MB. three.js, which the 3D view has already loaded, does not count.
+    assert button() == "Start AR (1.1 MB)"
 
 
 def test_real_build_has_smaller_siblings_that_decode_to_each_file() -> None:
