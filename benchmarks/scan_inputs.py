@@ -16,6 +16,7 @@ import xatlas
 from PIL import Image, JpegImagePlugin
 from scipy import ndimage
 
+from pipeline.bake import rasterise_triangles
 from pipeline.bundle import Bundle
 from pipeline.ingest import load_model
 from pipeline.model import Model, Primitive
@@ -271,25 +272,8 @@ def transfer_texture(
     faces = new.indices.astype(np.int64)
     for start in range(0, len(faces), 20_000):  # bounded memory: ~20k triangles of texels at a time
         chunk = faces[start : start + 20_000]
-        tx = new.uvs[chunk].astype(np.float64) * n  # (M, 3, 2) texel coordinates
-        x, y = tx[..., 0], tx[..., 1]
-        area = (x[:, 1] - x[:, 0]) * (y[:, 2] - y[:, 0]) - (x[:, 2] - x[:, 0]) * (y[:, 1] - y[:, 0])
-        x0, x1 = np.floor(x.min(1)).clip(0, n - 1), np.ceil(x.max(1)).clip(0, n - 1)
-        y0, y1 = np.floor(y.min(1)).clip(0, n - 1), np.ceil(y.max(1)).clip(0, n - 1)
-        w, h = (x1 - x0 + 1).astype(np.int64), (y1 - y0 + 1).astype(np.int64)
-        counts = np.where(np.abs(area) > 1e-12, w * h, 0)
-        owner = np.repeat(np.arange(len(counts)), counts)
-        local = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        px = (x0[owner] + local % w[owner]).astype(np.int64)
-        py = (y0[owner] + local // w[owner]).astype(np.int64)
-        cx, cy = px + 0.5, py + 0.5
-        ox, oy = x[owner], y[owner]
-        w0 = (ox[:, 1] - cx) * (oy[:, 2] - cy) - (ox[:, 2] - cx) * (oy[:, 1] - cy)
-        w1 = (ox[:, 2] - cx) * (oy[:, 0] - cy) - (ox[:, 0] - cx) * (oy[:, 2] - cy)
-        bary = np.stack([w0, w1, area[owner] - w0 - w1], axis=1) / area[owner][:, None]
-        inside = (bary >= -1e-6).all(1)
-        source_uv = np.einsum("pk,pkj->pj", bary[inside], old.uvs[chunk[owner[inside]]].astype(np.float64))
-        texel = py[inside] * n + px[inside]
+        texel, owner, bary = rasterise_triangles(new.uvs[chunk].astype(np.float64) * n, n)
+        source_uv = np.einsum("pk,pkj->pj", bary, old.uvs[chunk[owner]].astype(np.float64))
         image[texel] = _bilinear(texels, source_uv)
         filled[texel] = True
     grid, charts = image.reshape(n, n, 3), filled.reshape(n, n)

@@ -19,6 +19,7 @@ from hue_errors import InvalidInput
 from pipeline.model import Material, Model, Primitive, Texture
 
 F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,30 @@ def closest_on_triangles(points: F64, a: F64, b: F64, c: F64) -> tuple[F64, F64]
     return bary, ((closest - points) ** 2).sum(-1)
 
 
+def rasterise_triangles(corners: F64, size: int) -> tuple[I64, I64, F64]:
+    """The texels of a ``size``² image whose centres lie in each triangle, from its (M, 3, 2) corners
+    in texel units: flat texel index, triangle index and barycentric weights (K, 3) per texel."""
+    n = size
+    x, y = corners[..., 0], corners[..., 1]
+    area = (x[:, 1] - x[:, 0]) * (y[:, 2] - y[:, 0]) - (x[:, 2] - x[:, 0]) * (y[:, 1] - y[:, 0])
+    x0, x1 = np.floor(x.min(1)).clip(0, n - 1), np.ceil(x.max(1)).clip(0, n - 1)
+    y0, y1 = np.floor(y.min(1)).clip(0, n - 1), np.ceil(y.max(1)).clip(0, n - 1)
+    w = (x1 - x0 + 1).astype(np.int64)
+    h = (y1 - y0 + 1).astype(np.int64)
+    counts = np.where(np.abs(area) > 1e-12, w * h, 0)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    local = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    px = (x0[owner] + local % w[owner]).astype(np.int64)
+    py = (y0[owner] + local // w[owner]).astype(np.int64)
+    cx, cy = px + 0.5, py + 0.5
+    ox, oy = x[owner], y[owner]
+    w0 = (ox[:, 1] - cx) * (oy[:, 2] - cy) - (ox[:, 2] - cx) * (oy[:, 1] - cy)
+    w1 = (ox[:, 2] - cx) * (oy[:, 0] - cy) - (ox[:, 0] - cx) * (oy[:, 2] - cy)
+    bary = np.stack([w0, w1, area[owner] - w0 - w1], axis=1) / area[owner][:, None]
+    inside = (bary >= -1e-6).all(1)
+    return py[inside] * n + px[inside], owner[inside], bary[inside]
+
+
 def rebake(high: Model, low: Model, *, options: BakeOptions = BakeOptions()) -> Model:
     """Return ``low`` with a fresh xatlas UV atlas and base colour baked from ``high``'s texture."""
     if low.triangle_count == 0:
@@ -119,29 +144,11 @@ def rebake(high: Model, low: Model, *, options: BakeOptions = BakeOptions()) -> 
 
     # Rasterise every atlas triangle in texel space: texel centre → barycentric → 3D point.
     n = options.size
-    tx = new_uv[new_tri] * n  # (M, 3, 2), xatlas UV origin matches image row 0 after the flip below
-    x, y = tx[..., 0], tx[..., 1]
-    area = (x[:, 1] - x[:, 0]) * (y[:, 2] - y[:, 0]) - (x[:, 2] - x[:, 0]) * (y[:, 1] - y[:, 0])
-    x0, x1 = np.floor(x.min(1)).clip(0, n - 1), np.ceil(x.max(1)).clip(0, n - 1)
-    y0, y1 = np.floor(y.min(1)).clip(0, n - 1), np.ceil(y.max(1)).clip(0, n - 1)
-    w = (x1 - x0 + 1).astype(np.int64)
-    h = (y1 - y0 + 1).astype(np.int64)
-    valid = np.abs(area) > 1e-12
-    counts = np.where(valid, w * h, 0)
-    owner = np.repeat(np.arange(len(counts)), counts)
-    local = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    px = (x0[owner] + local % w[owner]).astype(np.int64)
-    py = (y0[owner] + local // w[owner]).astype(np.int64)
-    cx, cy = px + 0.5, py + 0.5
-    ox, oy = x[owner], y[owner]
-    w0 = (ox[:, 1] - cx) * (oy[:, 2] - cy) - (ox[:, 2] - cx) * (oy[:, 1] - cy)
-    w1 = (ox[:, 2] - cx) * (oy[:, 0] - cy) - (ox[:, 0] - cx) * (oy[:, 2] - cy)
-    bary = np.stack([w0, w1, area[owner] - w0 - w1], axis=1) / area[owner][:, None]
-    inside = (bary >= -1e-6).all(1)
-    texel = py[inside] * n + px[inside]
+    # xatlas UV origin matches image row 0 after the flip below.
+    texel, owner, bary = rasterise_triangles(new_uv[new_tri] * n, n)
     texel, first = np.unique(texel, return_index=True)  # lowest triangle id wins: deterministic
-    tri = owner[inside][first]
-    b = bary[inside][first]
+    tri = owner[first]
+    b = bary[first]
     points = np.einsum("pk,pkj->pj", b, positions[new_tri[tri]])
 
     # Nearest high-res surface point: candidate triangles by centroid, exact closest point among them.
