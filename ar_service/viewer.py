@@ -97,6 +97,8 @@ def viewer_assets() -> ViewerAssets | None:
 
 def send_viewer_file(name: str) -> Response:
     """A built file, as its brotli or gzip sibling when the client accepts one; hashed names are immutable."""
+    if not VIEWER_DIR.is_dir():
+        raise NotFound("the viewer is not built: run `make viewer`")
     path = safe_join(str(VIEWER_DIR), name)
     if path is None or name.startswith(".vite/") or name.endswith((".br", ".gz")) or not Path(path).is_file():
         raise NotFound(f"the viewer has no file {name!r}; reload the page to get the current viewer")

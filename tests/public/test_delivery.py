@@ -112,6 +112,15 @@ def test_viewer_route_serves_only_built_files(client: FlaskClient, built: Path, 
     assert b"class Settings" not in response.data
 
 
+def test_an_unbuilt_viewer_says_how_to_build_it(
+    client: FlaskClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(viewer, "VIEWER_DIR", tmp_path / "not-built")
+    response = fetch(client, "/sw.js", Accept="application/json")
+    assert response.status_code == 404
+    assert "make viewer" in response.get_data(as_text=True)
+
+
 def test_site_page_is_compressed_and_still_revalidates(client: FlaskClient, published: Published) -> None:
     plain = client.get("/s/thien-mu?lang=en", headers={"Accept-Encoding": "identity"})
     br = client.get("/s/thien-mu?lang=en", headers={"Accept-Encoding": "br, gzip"})
