@@ -18,6 +18,7 @@ from hue_errors import NotFound
 VIEWER_DIR = Path(__file__).parent / "static" / "viewer"
 # Siblings written by the build (web/vite.config.js), best first.
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+SIBLINGS = tuple(suffix for _, suffix in ENCODINGS)
 # Names that change whenever their bytes do: Vite's chunks and the content-named vendor folder.
 HASHED_PREFIXES = ("assets/", "vendor-")
 UNHASHED_MAX_AGE = "public, max-age=3600"
@@ -71,7 +72,7 @@ def _build() -> _Build | None:
         draco=tuple(
             path.relative_to(VIEWER_DIR).as_posix()
             for path in sorted(VIEWER_DIR.glob("vendor-*/draco/*"))
-            if path.suffix not in (".br", ".gz")
+            if path.suffix not in SIBLINGS
         ),
         ar_runtime_bytes=sum(_sent_bytes(name) for name in ar_runtime),
     )
@@ -100,7 +101,7 @@ def send_viewer_file(name: str) -> Response:
     if not VIEWER_DIR.is_dir():
         raise NotFound("the viewer is not built: run `make viewer`")
     path = safe_join(str(VIEWER_DIR), name)
-    if path is None or name.startswith(".vite/") or name.endswith((".br", ".gz")) or not Path(path).is_file():
+    if path is None or name.startswith(".vite/") or name.endswith(SIBLINGS) or not Path(path).is_file():
         raise NotFound(f"the viewer has no file {name!r}; reload the page to get the current viewer")
     encoding, chosen = next(
         (

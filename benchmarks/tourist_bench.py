@@ -47,7 +47,7 @@ from ar_service.db import upgrade  # noqa: E402
 from ar_service.importer import import_site  # noqa: E402
 from ar_service.settings import Settings  # noqa: E402
 from tests.browser.camera import render_clip, write_y4m  # noqa: E402
-from tests.browser.chromium import launch  # noqa: E402
+from tests.browser.chromium import hide_page, launch  # noqa: E402
 from tests.browser.viewer_support import CHROMIUM_ARGS  # noqa: E402
 
 SAMPLE = REPO / "assets" / "sample-mask"
@@ -333,11 +333,8 @@ def visit(context: Any, url: str, profile: Profile, cache: str, origin: OriginLo
     )
     _settle(log)
     # The tourist walks on (switches app, locks the phone): the page is hidden and its batched beacon
-    # leaves, counted with the visit. Headless Chromium never hides a page, so it is told as a phone is.
-    page.evaluate(
-        "Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });"
-        " document.dispatchEvent(new Event('visibilitychange'))"
-    )
+    # leaves, counted with the visit.
+    hide_page(page)
     time.sleep(1.0)
     page.close()
     start, readable_s = marks["origin"] / 1000, max(marks["dcl"], marks.get("poster", 0.0)) / 1000

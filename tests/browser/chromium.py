@@ -23,3 +23,12 @@ def launch(playwright: Any, args: list[str]) -> Any:
     return playwright.chromium.launch(
         executable_path=shutil.which("chromium"), args=args, ignore_default_args=["--headless"]
     )
+
+
+def hide_page(page: Any) -> None:
+    """What a phone's browser does when the tourist switches app or locks the screen (headless
+    Chromium keeps every page visible): the page becomes hidden and is told so."""
+    page.evaluate(
+        "Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });"
+        " document.dispatchEvent(new Event('visibilitychange'))"
+    )

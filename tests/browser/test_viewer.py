@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from tests.browser.artwork import textured_artwork
-from tests.browser.chromium import launch
+from tests.browser.chromium import hide_page, launch
 from tests.browser.viewer_support import (
     CHROMIUM_ARGS,
     ViewerSite,
@@ -155,15 +155,6 @@ def _wait_model(page: Any, level: str) -> None:
     )
 
 
-def _hide(page: Any) -> None:
-    """What a phone's browser does when the tourist switches app or locks the screen (headless
-    Chromium keeps every page visible): the page becomes hidden and is told so."""
-    page.evaluate(
-        "Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });"
-        " document.dispatchEvent(new Event('visibilitychange'))"
-    )
-
-
 def _wait_beacon(page: Any, site: ViewerSite, event: str, since: int) -> None:
     """Until a beacon holding ``event`` has arrived after the first ``since`` (sent once events pause)."""
     for _ in range(100):
@@ -277,7 +268,7 @@ def test_a_visit_sends_one_beacon_without_identifiers_when_hidden(context: Any, 
     page.wait_for_function("window.hueViewer.state.model !== null", timeout=30_000)
     page.wait_for_timeout(300)
     assert len(site.beacons) == before  # nothing sent while the tourist is looking
-    _hide(page)
+    hide_page(page)
     _wait_beacon(page, site, "page", before)
     beacon = site.beacons[before]
     assert beacon["event"] == "page"
