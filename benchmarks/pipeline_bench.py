@@ -200,7 +200,7 @@ def bench(source: Path, samples: int, repeat: int) -> InputResult:
         model = load_scan(output)
         if tool == "ours":
             _undo_orient(model, output.parent / "manifest.json")
-            ours_steps = _processing(output, ("decimate", "bake"))
+            ours_steps = _processing(output, ("decimate", "fit", "bake"))
         metrics = compare(reference, source_samples, model, sample_surface(model, samples, seed=1), diagonal)
         rows.append(
             Row(

@@ -8,8 +8,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
-from pipeline.bake import closest_on_triangles
 from pipeline.model import Model
+from pipeline.surface import SurfaceIndex
 
 F64 = npt.NDArray[np.float64]
 
@@ -67,10 +67,7 @@ def surface_distance(points: F64, model: Model, candidates: int = 8) -> F64:
     """Distance from each point to the model's surface: exact closest point among the triangles
     with the ``candidates`` nearest centroids (exact unless triangles are very uneven in size)."""
     corners = np.concatenate([p.positions[p.indices] for p in model.primitives]).astype(np.float64)
-    _, cand = cKDTree(corners.mean(axis=1)).query(points, k=min(candidates, len(corners)))
-    cand = cand.reshape(len(points), -1)
-    _, d2 = closest_on_triangles(points[:, None, :], corners[cand, 0], corners[cand, 1], corners[cand, 2])
-    distance: F64 = np.sqrt(d2.min(axis=1))
+    distance: F64 = np.sqrt(SurfaceIndex(corners, candidates).closest(points).distance2)
     return distance
 
 

@@ -13,10 +13,10 @@ import numpy.typing as npt
 import xatlas
 from PIL import Image
 from scipy import ndimage
-from scipy.spatial import cKDTree
 
 from hue_errors import InvalidInput
 from pipeline.model import Material, Model, Primitive, Texture
+from pipeline.surface import SurfaceIndex
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -29,10 +29,10 @@ class BakeOptions:
     size: int = 1024  # atlas width = height, texels
     padding: int = 4  # xatlas gap between charts, texels
     gutter: int = 8  # texels of island colour dilated outwards (mip bleeding guard)
-    candidates: int = 8  # nearest high-res triangles tested per texel
+    candidates: int = 4  # nearest high-res triangles tested per texel
 
 
-def _merged(model: Model) -> tuple[F64, npt.NDArray[np.int64], F64, F64]:
+def _merged(model: Model) -> tuple[F64, I64, F64, npt.NDArray[np.uint8]]:
     """All primitives as one soup: positions, triangles, UVs, and primitive 0's base-colour texels."""
     positions, triangles, uvs = [], [], []
     offset = 0
@@ -49,45 +49,8 @@ def _merged(model: Model) -> tuple[F64, npt.NDArray[np.int64], F64, F64]:
     texture = model.materials[material_index].base_color_texture if material_index is not None else None
     if texture is None:
         raise InvalidInput(f"bake: model {model.name!r} has no base colour texture to bake from")
-    texels = np.asarray(texture.image.convert("RGB"), dtype=np.float64) / 255.0
+    texels = np.asarray(texture.image.convert("RGB"))  # uint8: a 4096² atlas as floats is 400 MB
     return np.concatenate(positions), np.concatenate(triangles), np.concatenate(uvs), texels
-
-
-def closest_on_triangles(points: F64, a: F64, b: F64, c: F64) -> tuple[F64, F64]:
-    """Closest point on each triangle (a, b, c) to each point; returns (barycentrics, squared distance).
-
-    Region tests from Ericson, Real-Time Collision Detection §5.1.5, vectorised.
-    """
-    ab, ac, ap = b - a, c - a, points - a
-    d1, d2 = (ab * ap).sum(-1), (ac * ap).sum(-1)
-    bp = points - b
-    d3, d4 = (ab * bp).sum(-1), (ac * bp).sum(-1)
-    cp = points - c
-    d5, d6 = (ab * cp).sum(-1), (ac * cp).sum(-1)
-    va, vb, vc = d3 * d6 - d5 * d4, d5 * d2 - d1 * d6, d1 * d4 - d3 * d2
-    denom = va + vb + vc
-    safe = np.where(np.abs(denom) > 1e-30, denom, 1.0)
-    v, w = vb / safe, vc / safe  # interior
-    bary = np.stack([1 - v - w, v, w], axis=-1)
-
-    def edge(t: F64, i: int, j: int, mask: npt.NDArray[np.bool_]) -> None:
-        t = np.clip(t, 0.0, 1.0)
-        out = np.zeros(bary.shape)
-        out[..., i] = 1 - t
-        out[..., j] = t
-        bary[mask] = out[mask]
-
-    with np.errstate(divide="ignore", invalid="ignore"):
-        edge(d1 / (d1 - d3), 0, 1, (vc <= 0) & (d1 >= 0) & (d3 <= 0))
-        edge(d2 / (d2 - d6), 0, 2, (vb <= 0) & (d2 >= 0) & (d6 <= 0))
-        edge((d4 - d3) / ((d4 - d3) + (d5 - d6)), 1, 2, (va <= 0) & (d4 - d3 >= 0) & (d5 - d6 >= 0))
-    for i, mask in enumerate(((d1 <= 0) & (d2 <= 0), (d3 >= 0) & (d4 <= d3), (d6 >= 0) & (d5 <= d6))):
-        corner = np.zeros(3)
-        corner[i] = 1.0
-        bary[mask] = corner
-    bary = np.nan_to_num(bary, nan=1.0 / 3.0)
-    closest = bary[..., :1] * a + bary[..., 1:2] * b + bary[..., 2:3] * c
-    return bary, ((closest - points) ** 2).sum(-1)
 
 
 def rasterise_triangles(corners: F64, size: int) -> tuple[I64, I64, F64]:
@@ -152,19 +115,14 @@ def rebake(high: Model, low: Model, *, options: BakeOptions = BakeOptions()) -> 
     points = np.einsum("pk,pkj->pj", b, positions[new_tri[tri]])
 
     # Nearest high-res surface point: candidate triangles by centroid, exact closest point among them.
-    corners = hi_pos[hi_tri]
-    _, cand = cKDTree(corners.mean(axis=1)).query(points, k=min(options.candidates, len(hi_tri)))
-    cand = cand.reshape(len(points), -1)
-    hb, d2 = closest_on_triangles(points[:, None, :], corners[cand, 0], corners[cand, 1], corners[cand, 2])
-    best = np.argmin(d2, axis=1)
-    rows = np.arange(len(points))
-    src_tri, src_bary = cand[rows, best], hb[rows, best]
+    found = SurfaceIndex(hi_pos[hi_tri], options.candidates).closest(points)
+    src_tri, src_bary = found.triangle, found.bary
     uv = np.einsum("pk,pkj->pj", src_bary, hi_uv[hi_tri[src_tri]])
     th, tw = hi_tex.shape[:2]
     sx = np.floor((uv[:, 0] % 1.0) * tw).astype(np.int64).clip(0, tw - 1)
     sy = np.floor((uv[:, 1] % 1.0) * th).astype(np.int64).clip(0, th - 1)
 
-    image = np.zeros((n * n, 3))
+    image = np.zeros((n * n, 3), dtype=np.uint8)
     image[texel] = hi_tex[sy, sx]
     filled = np.zeros(n * n, dtype=bool)
     filled[texel] = True
@@ -176,9 +134,7 @@ def rebake(high: Model, low: Model, *, options: BakeOptions = BakeOptions()) -> 
 
     material = Material(
         name=f"{low.name}-baked",
-        base_color_texture=Texture(
-            Image.fromarray(np.round(grid * 255).astype(np.uint8), "RGB"), "baked.png"
-        ),
+        base_color_texture=Texture(Image.fromarray(grid, "RGB"), "baked.png"),
     )
     primitive = Primitive(
         positions=positions.astype(np.float32),

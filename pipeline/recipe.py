@@ -59,6 +59,9 @@ class Recipe:
     # A level is simplified from the smallest larger level holding at least this multiple of its
     # target, instead of from the full scan (0 = always from the full scan).
     cascade_above: float = 3.0
+    # Move each simplified level's vertices onto the scan (pipeline.fit): lower surface error for
+    # the same triangles and bytes.
+    fit: bool = True
 
 
 def _checked(cls: type[Any], data: Any, where: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from hue_errors import InvalidInput
 from pipeline.bundle import Bundle
 from pipeline.clean import clean
 from pipeline.decimate import DecimateOptions, DecimateResult, decimate, decimate_ignoring_seams
+from pipeline.fit import FitOptions, ScanPlanes, fit_to_surface
 from pipeline.glb_write import EncodeOptions, GeometryCodec, write_glb
 from pipeline.ingest import load_model
 from pipeline.inspect import InspectReport, inspect_model
@@ -130,6 +131,7 @@ def run_pipeline(
     outputs: dict[int, LevelOutput] = {}
     usdz = None
     seam_kept: dict[DecimateOptions, DecimateResult] = {}
+    scan = _Scan(model)
     # Levels sharing a target (and texture size, which a re-bake depends on) share the work.
     simplified: dict[tuple[DecimateOptions, int], DecimateResult] = {}
     # Largest first, so smaller levels can be simplified from an already simplified one.
@@ -139,7 +141,7 @@ def run_pipeline(
             wanted = DecimateOptions(target_triangles=spec.target_triangles, max_error=spec.max_error)
             key = (wanted, spec.texture_px)
             if key not in simplified:
-                simplified[key] = _simplify(model, wanted, spec.texture_px, recipe, seam_kept)
+                simplified[key] = _simplify(scan, wanted, spec.texture_px, recipe, seam_kept)
             outputs[i] = _write_level(
                 simplified[key], spec, recipe, options, out_dir, diagonal, measured, len(model.steps)
             )
@@ -249,8 +251,25 @@ def _cascade_source(
     return min(bigger, key=lambda r: r.model.triangle_count, default=DecimateResult(model=model, error_m=0.0))
 
 
+class _Scan:
+    """The cleaned, oriented scan, and its planes for the fit stage once a level needs them."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self._planes: ScanPlanes | None = None
+
+    def fit(self, low: DecimateResult, options: FitOptions) -> DecimateResult:
+        """``low`` moved onto the scan; its error the larger of the bound and what the fit measured."""
+        if low.model is self.model:
+            return low
+        if self._planes is None:
+            self._planes = ScanPlanes(self.model)
+        fitted = fit_to_surface(self._planes, low.model, low.error_m, options)
+        return DecimateResult(model=fitted.model, error_m=max(low.error_m, fitted.max_distance))
+
+
 def _simplify(
-    model: Model,
+    scan: _Scan,
     wanted: DecimateOptions,
     texture_px: int,
     recipe: Recipe,
@@ -258,21 +277,25 @@ def _simplify(
 ) -> DecimateResult:
     """Seam-preserving decimation (from a larger level where ``recipe.cascade_above`` allows);
     where it stalls above ``recipe.rebake_above`` × the target on a textured scan (thousands of
-    UV islands lock their borders), decimate ignoring seams and re-bake instead."""
-    base = _cascade_source(model, wanted, recipe.cascade_above, done)
+    UV islands lock their borders), decimate ignoring seams and re-bake instead. With
+    ``recipe.fit`` the result's vertices are then moved onto the scan (sliding along it only
+    before a re-bake, which maps the texture afresh)."""
+    base = _cascade_source(scan.model, wanted, recipe.cascade_above, done)
     if wanted not in done:
         step = decimate(base.model, wanted)
         done[wanted] = DecimateResult(model=step.model, error_m=base.error_m + step.error_m)
     result = done[wanted]
     stalled = result.model.triangle_count > recipe.rebake_above * wanted.target_triangles
     if not (recipe.rebake_above and stalled and _textured(base.model)):
-        return result
+        return scan.fit(result, FitOptions()) if recipe.fit else result
     from pipeline.bake import BakeOptions, rebake  # xatlas and scipy.ndimage: only for seam-heavy scans
 
     low = decimate_ignoring_seams(base.model, wanted)
+    low = DecimateResult(model=low.model, error_m=base.error_m + low.error_m)
+    if recipe.fit:
+        low = scan.fit(low, FitOptions(slide=True, iterations=2))
     return DecimateResult(
-        model=rebake(base.model, low.model, options=BakeOptions(size=texture_px)),
-        error_m=base.error_m + low.error_m,
+        model=rebake(base.model, low.model, options=BakeOptions(size=texture_px)), error_m=low.error_m
     )
 
 

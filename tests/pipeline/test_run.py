@@ -115,8 +115,9 @@ def test_web_recipe_on_the_mask_scan(bali_mask: Path, tmp_path: Path, validate: 
         assert (
             poster.size == (1024, 1024) and poster.getchannel("A").getextrema()[1] == 255
         )  # the mask covers pixels
-    # Decoded back, every level's vertices sit on source vertices (the simplifier only removes
-    # vertices) to within the 14-bit position grid.
+    # Decoded back, every level's vertices sit within its reported error of a source vertex (the
+    # simplifier only removes vertices; the fit moves each by at most the simplifier's bound) and
+    # the 14-bit position grid.
     with Bundle(bali_mask) as bundle:
         source = orient(clean(load_model(bundle), CleanOptions()), OrientOptions())
     tree = cKDTree(np.concatenate([p.positions for p in source.primitives]))
@@ -126,7 +127,7 @@ def test_web_recipe_on_the_mask_scan(bali_mask: Path, tmp_path: Path, validate: 
         with Bundle(level.path) as bundle:
             decoded = load_model(bundle)
         distance, _ = tree.query(np.concatenate([p.positions for p in decoded.primitives]))
-        assert distance.max() <= step, level.name
+        assert distance.max() <= level.error_m + step, level.name
 
 
 def test_recipe_with_unknown_keys_is_refused() -> None:

@@ -1,0 +1,207 @@
+"""Fit stage: move a decimated mesh's vertices so its surface lies on the scan.
+
+meshoptimizer's simplifier keeps a subset of the scan's vertices, so each remaining triangle is
+a chord of the curved surface: on a convex patch the whole low mesh sits inside the scan, on a
+concave one outside, and corners are cut. A few rounds of point-to-plane least squares (samples
+across every low triangle, the closest scan point to each) move the vertices to where the low
+surface best matches the scan. (meshoptimizer 0.25's ``meshopt_simplifyWithUpdate`` places
+vertices by their quadrics, but the pinned Python bindings carry 0.24, and quadrics see only the
+removed vertices, not the surface between them: so this stage is written here.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from scipy.sparse.linalg import cg
+from scipy.spatial import cKDTree
+
+from pipeline.model import Model, Primitive
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+# Where each low triangle is compared with the scan: its centroid, three interior points and
+# its edge midpoints (barycentric weights, rows sum to 1).
+SAMPLES = np.array(
+    [
+        [1 / 3, 1 / 3, 1 / 3],
+        [2 / 3, 1 / 6, 1 / 6],
+        [1 / 6, 2 / 3, 1 / 6],
+        [1 / 6, 1 / 6, 2 / 3],
+        [1 / 2, 1 / 2, 0.0],
+        [0.0, 1 / 2, 1 / 2],
+        [1 / 2, 0.0, 1 / 2],
+    ]
+)
+BACKTRACKS = 8  # halvings of a flipping vertex's move before it is put back
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """``slide``: vertices may also move along the surface (only before a re-bake: with the
+    scan's own UVs kept, sliding would drag the texture). ``damping`` adds that share of each
+    unknown's own weight to its equation, so what few samples see barely moves. Each of the
+    ``iterations`` searches the closest scan planes again and solves."""
+
+    slide: bool = False
+    iterations: int = 1
+    damping: float = 0.05
+
+
+def _welded(model: Model) -> tuple[F64, I64, I64]:
+    """Unique positions, the group of every vertex of every primitive, and the triangles by group:
+    copies of one position along a UV seam move together, so seams stay closed."""
+    stacked = np.concatenate([p.positions for p in model.primitives]).astype(np.float64)
+    points, group = np.unique(stacked, axis=0, return_inverse=True)
+    offsets = np.cumsum([0] + [p.vertex_count for p in model.primitives[:-1]])
+    faces = np.concatenate(
+        [p.indices.astype(np.int64) + o for p, o in zip(model.primitives, offsets, strict=True)]
+    )
+    return points, group.reshape(-1), group.reshape(-1)[faces]
+
+
+def _face_normals(points: F64, faces: I64) -> F64:
+    """Un-normalised (area-weighted) face normals."""
+    corners = points[faces]
+    normals: F64 = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+    return normals
+
+
+def _frames(points: F64, faces: I64) -> F64:
+    """Per vertex (N, 3, 3): the area-weighted normal, then two tangents."""
+    normals = np.zeros_like(points)
+    face = _face_normals(points, faces)
+    for k in range(3):
+        np.add.at(normals, faces[:, k], face)
+    normals /= np.maximum(np.linalg.norm(normals, axis=1), 1e-30)[:, None]
+    helper = np.where(np.abs(normals[:, :1]) < 0.9, [[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]])
+    first = np.cross(normals, helper)
+    first /= np.maximum(np.linalg.norm(first, axis=1), 1e-30)[:, None]
+    return np.stack([normals, first, np.cross(normals, first)], axis=1)
+
+
+class ScanPlanes:
+    """The scan as planes: a k-d tree over its face centroids and their unit normals. Built once
+    per run and shared by every level's fit."""
+
+    def __init__(self, scan: Model) -> None:
+        corners = np.concatenate([p.positions[p.indices] for p in scan.primitives]).astype(np.float64)
+        cross = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+        length = np.linalg.norm(cross, axis=1)
+        keep = length > 0
+        self.centroids: F64 = corners[keep].mean(axis=1)
+        self.normals: F64 = cross[keep] / length[keep, None]
+        self.offsets: F64 = (self.normals * self.centroids).sum(axis=1)  # plane: n·x = offset
+        self.edge = float(np.linalg.norm(corners[:, 1] - corners[:, 0], axis=1).mean())
+        self.tree = cKDTree(self.centroids)
+
+    def gaps(self, points: F64) -> tuple[F64, F64, I64]:
+        """Signed distance of each point to the plane of its nearest scan face, the distance to
+        that face's centroid, and the face."""
+        distance, nearest = self.tree.query(points, workers=-1)  # threads do not change results
+        gap: F64 = self.offsets[nearest] - (self.normals[nearest] * points).sum(axis=1)
+        return gap, distance, nearest
+
+
+def _samples(moved: F64, faces: I64) -> F64:
+    points: F64 = np.einsum("sk,fkj->fsj", SAMPLES, moved[faces]).reshape(-1, 3)
+    return points
+
+
+def _step(
+    scan: ScanPlanes, moved: F64, faces: I64, frames: F64, reach: float, options: FitOptions
+) -> tuple[F64, F64]:
+    """One point-to-plane least-squares move of every vertex (N, 3): each sample on a low
+    triangle is pulled onto the plane of the nearest scan face. Also returns the samples' gaps."""
+    area = np.linalg.norm(_face_normals(moved, faces), axis=1)
+    gap, distance, nearest = scan.gaps(_samples(moved, faces))
+    plane = scan.normals[nearest]
+    face_of = np.repeat(np.arange(len(faces)), len(SAMPLES))
+    # A scan face out of reach is another part of the surface (a fold, the back of a thin rim).
+    weight = np.sqrt(area[face_of] / len(SAMPLES)) * (distance <= reach)
+    axes = 3 if options.slide else 1
+    # gap ≈ Σ_corners b_k · (n_plane · e_k,a) · u_k,a over each corner's frame axes e (normal first).
+    facing = np.einsum("fsj,fkaj->fska", plane.reshape(len(faces), len(SAMPLES), 3), frames[:, :axes][faces])
+    coefficient = SAMPLES[None, :, :, None] * facing  # (faces, samples, corners, axes)
+    columns = axes * faces[face_of][:, :, None] + np.arange(axes)
+    system = sparse.csr_matrix(
+        (
+            (coefficient.reshape(len(face_of), 3, axes) * weight[:, None, None]).reshape(-1),
+            (np.repeat(np.arange(len(face_of)), 3 * axes), columns.reshape(-1)),
+        ),
+        shape=(len(face_of), axes * len(moved)),
+    )
+    normal_matrix = (system.T @ system).tocsr()
+    diagonal = normal_matrix.diagonal()
+    # Sliding is damped by the vertex's normal weight: it helps only where that buys a lot.
+    scale = np.repeat(diagonal.reshape(-1, axes)[:, 0], axes)
+    damping = options.damping * np.maximum(diagonal, scale) + 1e-12 * diagonal.max()
+    damped = normal_matrix + sparse.diags(damping)
+    solution, _ = cg(damped, system.T @ (gap * weight), rtol=1e-5, maxiter=100)
+    move: F64 = np.einsum("na,naj->nj", solution.reshape(-1, axes), frames[:, :axes])
+    return move, gap
+
+
+@dataclass(frozen=True)
+class FitResult:
+    model: Model
+    max_distance: float  # largest distance from a sample of the fitted surface to the scan's planes
+
+
+def fit_to_surface(
+    scan: ScanPlanes, low: Model, limit: float, options: FitOptions = FitOptions()
+) -> FitResult:
+    """``low`` with each vertex moved by at most ``limit`` (model units: the simplifier's own
+    error bound) to minimise the squared distance from its surface to the scan's. A move that
+    would flip a triangle is halved until it does not, or undone."""
+    if limit <= 0 or low.triangle_count == 0:
+        return FitResult(low, limit)
+    reach = 2 * limit + scan.edge
+    points, group, faces = _welded(low)
+    frames = _frames(points, faces)
+    facing = _face_normals(points, faces)
+    solid = np.linalg.norm(facing, axis=1) > 0  # zero-area faces have no side to flip to
+    offset = np.zeros_like(points)
+    gaps = []
+    for _ in range(max(1, options.iterations)):
+        move, gap = _step(scan, points + offset, faces, frames, reach, options)
+        gaps.append(gap)
+        trial = offset + move
+        length = np.linalg.norm(trial, axis=1)
+        trial *= np.minimum(1.0, limit / np.maximum(length, 1e-30))[:, None]
+        for attempt in range(BACKTRACKS + 1):
+            flipped = solid & ((_face_normals(points + trial, faces) * facing).sum(axis=1) <= 0)
+            if not flipped.any():
+                break
+            culprits = np.unique(faces[flipped])
+            halfway = (trial[culprits] + offset[culprits]) / 2
+            trial[culprits] = offset[culprits] if attempt == BACKTRACKS else halfway
+        offset = trial
+    fitted = (points + offset).astype(np.float32)
+    primitives, start = [], 0
+    for prim in low.primitives:
+        mine = group[start : start + prim.vertex_count]
+        start += prim.vertex_count
+        primitives.append(
+            Primitive(
+                positions=fitted[mine],
+                indices=prim.indices,
+                material=prim.material,
+                normals=prim.normals,
+                uvs=prim.uvs,
+                colors=prim.colors,
+            )
+        )
+    after = np.abs(scan.gaps(_samples(points + offset, faces))[0])
+    record = {
+        "stage": "fit",
+        "slide": options.slide,
+        "max_move": float(np.linalg.norm(offset, axis=1).max()),
+        "mean_distance_before": float(np.abs(gaps[0]).mean()),
+        "mean_distance": float(after.mean()),
+    }
+    fitted_model = Model(primitives, low.materials, name=low.name, steps=[*low.steps, record])
+    return FitResult(fitted_model, float(after.max()))
