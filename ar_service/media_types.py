@@ -20,5 +20,7 @@ CONTENT_TYPES = {
 
 
 def content_type_for(name: str) -> str:
+    """The type of the content, for a gzip-encoded ``NAME.gz`` the type of ``NAME``."""
+    name = name.removesuffix(".gz")
     suffix = PurePosixPath(name).suffix.lower()
     return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"

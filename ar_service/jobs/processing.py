@@ -8,6 +8,7 @@ record them on the asset version.
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import shutil
 import tempfile
 from pathlib import Path
@@ -17,6 +18,7 @@ from ar_service.jobs.registry import JobContext, handler
 from ar_service.media_types import content_type_for
 from ar_service.models import AssetVersion
 from ar_service.storage import Storage
+from ar_service.storage.base import object_suffix
 from hue_errors import NotFound
 from markers.images import load_image
 from markers.mind.compile import compile_targets
@@ -54,7 +56,7 @@ def _provenance(recorded: dict[str, Any]) -> Provenance:
 
 
 def _store(storage: Storage, path: Path) -> dict[str, Any]:
-    stored = storage.put(path, content_type=content_type_for(path.name), suffix=path.suffix.lower())
+    stored = storage.put(path, content_type=content_type_for(path.name), suffix=object_suffix(path.name))
     return {"key": stored.key, "bytes": stored.size}
 
 
@@ -118,8 +120,10 @@ def compile_marker(context: JobContext, payload: dict[str, Any]) -> dict[str, An
         context.progress("score", 0.1)
         report = score_image(load_image(image).gray)
         context.progress("compile", 0.3)
-        target = folder / "target.mind"
-        target.write_bytes(compile_targets([image]))
+        # Stored gzip-encoded: FREAK descriptors are random bits, but key names and the tracking
+        # images compress, to about 60 % of the file, and the target is on the path to the first AR frame.
+        target = folder / "target.mind.gz"
+        target.write_bytes(gzip.compress(compile_targets([image]), compresslevel=9, mtime=0))
         derivatives = {"mind": _store(context.storage, target), "score": dataclasses.asdict(report)}
     _record(context, version_id, derivatives)
     return {"asset_version_id": version_id, "score": report.score}

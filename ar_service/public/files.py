@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import redirect, send_file
+import gzip
+
+from flask import redirect, request, send_file
 from werkzeug.wrappers import Response
 
 from ar_service.media_types import content_type_for
 from ar_service.services import services
 from ar_service.storage import IMMUTABLE_CACHE_CONTROL
+from ar_service.storage.base import is_encoded
 from hue_errors import NotFound
 
 
@@ -22,6 +25,15 @@ def serve_object(key: str) -> Response:
     path = storage.local_path(key)
     if path is None:
         raise NotFound(f"no stored file {key!r}; it may have been replaced by a newer version of the scene")
-    response = send_file(path, mimetype=content_type_for(key), conditional=True, etag=True, max_age=31536000)
+    mimetype = content_type_for(key)
+    if is_encoded(key) and not request.accept_encodings.quality("gzip"):
+        # Every browser accepts gzip; a client that does not gets the content inflated.
+        response = Response(gzip.decompress(path.read_bytes()), mimetype=mimetype)
+    else:
+        response = send_file(path, mimetype=mimetype, conditional=True, etag=True, max_age=31536000)
+        if is_encoded(key):
+            response.headers["Content-Encoding"] = "gzip"
+    if is_encoded(key):
+        response.vary.add("Accept-Encoding")
     response.headers["Cache-Control"] = IMMUTABLE_CACHE_CONTROL
     return response

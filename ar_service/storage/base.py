@@ -6,7 +6,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Protocol
 
 from hue_errors import InvalidInput
@@ -15,6 +15,9 @@ Source = bytes | BinaryIO | Path
 CHUNK = 1024 * 1024
 # Content-addressed objects never change, so clients and CDNs may keep them forever.
 IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
+# An object whose key ends in ".gz" is stored gzip-encoded: it is served with Content-Encoding:
+# gzip and the content type of its name without ".gz", so browsers inflate it as it arrives.
+ENCODED_SUFFIX = ".gz"
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,511}$")
 _SUFFIX = re.compile(r"^(\.[a-z0-9]{1,10}){0,2}$")
 
@@ -83,6 +86,16 @@ def check_suffix(suffix: str) -> str:
     if not _SUFFIX.match(suffix):
         raise InvalidInput(f"storage: invalid suffix {suffix!r} (expected e.g. '.glb')")
     return suffix
+
+
+def is_encoded(key: str) -> bool:
+    return key.endswith(ENCODED_SUFFIX)
+
+
+def object_suffix(name: str) -> str:
+    """The suffix a file's object keeps: ``.glb``, or ``.mind.gz`` for a gzip-encoded target."""
+    suffixes = PurePosixPath(name.lower()).suffixes
+    return "".join(suffixes[-2:] if is_encoded(name.lower()) else suffixes[-1:])
 
 
 def content_key(sha256: str, suffix: str) -> str:

@@ -23,6 +23,7 @@ from ar_service.storage.base import (
     check_suffix,
     content_key,
     hash_source,
+    is_encoded,
 )
 from hue_errors import NotFound, StorageError
 
@@ -108,6 +109,7 @@ class S3Storage:
                             "ContentType": content_type,
                             "CacheControl": IMMUTABLE_CACHE_CONTROL,
                             "Metadata": {"sha256": sha256},
+                            **({"ContentEncoding": "gzip"} if is_encoded(key) else {}),
                         },
                         Config=self.transfer,
                     )

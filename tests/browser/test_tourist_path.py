@@ -113,6 +113,11 @@ def test_scanned_plaque_shows_the_model_anchored_on_it(served: Served, camera: C
     context = camera.browser.new_context(**PHONE, locale="vi-VN")
     urls: list[str] = []
     context.on("request", lambda request: urls.append(request.url))
+    targets: list[tuple[str, str | None]] = []
+    context.on(
+        "response",
+        lambda r: targets.append((r.url, r.headers.get("content-encoding"))) if ".mind" in r.url else None,
+    )
     scans, found = _events(served, EventKind.SCAN), _events(served, EventKind.MARKER_FOUND)
     try:
         page = context.new_page()
@@ -124,6 +129,8 @@ def test_scanned_plaque_shows_the_model_anchored_on_it(served: Served, camera: C
         page.wait_for_function("window.hueViewer.state.markerFound", timeout=60_000)
         state = page.evaluate("window.hueViewer.state")
         assert state["mode"] == "marker" and state["errors"] == []
+        # The compiled target travels gzip-encoded and MindAR reads it as the browser inflates it.
+        assert targets and all(url.endswith(".mind.gz") and coding == "gzip" for url, coding in targets)
         page.wait_for_timeout(500)
 
         # The model as drawn: the stage with the overlay shown minus the stage with it hidden,

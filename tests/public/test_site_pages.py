@@ -1,3 +1,5 @@
+import gzip
+
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -97,6 +99,27 @@ def test_files_are_immutable_and_support_ranges(client: FlaskClient, published: 
     with client.get(url, headers={"Range": "bytes=4-11"}) as part:
         assert part.status_code == 206
         assert part.data == published.glb[4:12]
+
+
+def test_gzip_encoded_files_are_sent_encoded_or_inflated(client: FlaskClient, services: Services) -> None:
+    content = b"\x82\xa1v\x02" + b"matching data " * 400
+    stored = services.storage.put(
+        gzip.compress(content, mtime=0), content_type="application/octet-stream", suffix=".mind.gz"
+    )
+    url = f"/files/{stored.key}"
+    with client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"}) as encoded:
+        assert encoded.status_code == 200
+        assert encoded.headers["Content-Encoding"] == "gzip"
+        assert encoded.headers["Content-Type"] == "application/octet-stream"
+        assert encoded.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert "Accept-Encoding" in encoded.headers["Vary"]
+        assert gzip.decompress(encoded.data) == content
+        etag = encoded.headers["ETag"]
+    with client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": etag}) as again:
+        assert again.status_code == 304
+    with client.get(url) as plain:  # e.g. curl without --compressed
+        assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+        assert plain.data == content
 
 
 def test_missing_file_is_404_not_500(client: FlaskClient, published: Published) -> None:

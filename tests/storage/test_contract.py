@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import urllib.request
@@ -12,6 +13,7 @@ from typing import BinaryIO, cast
 
 import pytest
 
+from ar_service.media_types import content_type_for
 from ar_service.storage import IMMUTABLE_CACHE_CONTROL, Storage, open_storage
 from ar_service.storage.local import LocalStorage
 from ar_service.storage.s3 import S3Storage
@@ -153,6 +155,30 @@ def test_s3_objects_are_immutable_cacheable_and_downloadable(seaweedfs: SeaweedS
     assert url is not None
     with urllib.request.urlopen(url) as reply:
         assert reply.read() == b"glTF..."
+
+
+@pytest.mark.s3
+def test_s3_gzip_encoded_objects_are_inflated_by_the_client(seaweedfs: SeaweedS3) -> None:
+    storage = S3Storage(
+        "contract",
+        f"gz-{uuid.uuid4().hex[:8]}/",
+        endpoint_url=seaweedfs.endpoint_url,
+        access_key=seaweedfs.access_key,
+        secret_key=seaweedfs.secret_key,
+    )
+    storage.ensure_bucket()
+    content = b"\x82\xa1v\x02" + b"tracking data " * 500
+    stored = storage.put(
+        gzip.compress(content, mtime=0), content_type=content_type_for("t.mind.gz"), suffix=".mind.gz"
+    )
+    assert stored.key.endswith(".mind.gz") and stored.size < len(content) / 10
+    url = storage.public_url(stored.key)
+    assert url is not None
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request) as reply:
+        assert reply.headers["Content-Encoding"] == "gzip"
+        # (SeaweedFS answers application/gzip for a stored application/octet-stream; AWS keeps it.)
+        assert gzip.decompress(reply.read()) == content
 
 
 @pytest.mark.s3
