@@ -81,6 +81,34 @@ def run_wrk(name: str, url: str, seconds: int, connections: int, script: Path) -
     return WrkResult(name, float(rps), float(p50), float(p99), int(errors))
 
 
+def start_gunicorn(app: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """gunicorn as the service is deployed: gthread, ``workers`` processes of 4 threads."""
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-w",
+            str(workers),
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "-b",
+            f"127.0.0.1:{port}",
+            app,
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
@@ -112,26 +140,8 @@ def main() -> None:
         ).stdout
         code = re.search(r"/q/(\S+)", imported)
         assert code is not None, imported
-        port = free_port()
-        gunicorn = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "-w",
-                str(args.workers),
-                "-k",
-                "gthread",
-                "--threads",
-                "4",
-                "-b",
-                f"127.0.0.1:{port}",
-                "ar_service:create_app()",
-            ],
-            env=env,
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        port, ceiling_port = free_port(), free_port()
+        gunicorn = start_gunicorn("ar_service:create_app()", port, args.workers, env)
         base = f"http://127.0.0.1:{port}"
         manifest_url = f"{base}/api/v1/sites/sample-mask/scene?lang=en"
         try:
@@ -142,6 +152,12 @@ def main() -> None:
             static.mkdir()
             root.chmod(0o755)  # nginx's workers run as an unprivileged user: let them read the file
             (static / "scene.json").write_bytes(body)
+            ceiling = start_gunicorn(
+                "benchmarks.wsgi_ceiling:app",
+                ceiling_port,
+                args.workers,
+                env | {"HUE_AR_CEILING_BODY": str(static / "scene.json")},
+            )
             nginx_port, cache_port = free_port(), free_port()
             conf = root / "nginx.conf"
             # One nginx: the static file, and a caching reverse proxy in front of gunicorn (as a CDN or
@@ -165,12 +181,20 @@ def main() -> None:
             )
             try:
                 wait_up(f"http://127.0.0.1:{nginx_port}/scene.json")
+                wait_up(f"http://127.0.0.1:{ceiling_port}/")
                 script = root / "report.lua"
                 script.write_text(WRK_SCRIPT)
                 results = [
                     run_wrk(
                         "nginx static manifest",
                         f"http://127.0.0.1:{nginx_port}/scene.json",
+                        args.seconds,
+                        args.connections,
+                        script,
+                    ),
+                    run_wrk(
+                        "gunicorn ceiling (bytes only)",
+                        f"http://127.0.0.1:{ceiling_port}/",
                         args.seconds,
                         args.connections,
                         script,
@@ -194,9 +218,9 @@ def main() -> None:
             finally:
                 os.killpg(nginx.pid, signal.SIGTERM)
                 nginx.wait(10)
+                stop(ceiling)
         finally:
-            os.killpg(gunicorn.pid, signal.SIGTERM)
-            gunicorn.wait(30)
+            stop(gunicorn)
 
     reference = results[0].requests_per_s
     print(f"{'target':28} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs nginx':>9}")
