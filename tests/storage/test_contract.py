@@ -26,8 +26,11 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]
     if request.param == "local":
         yield open_storage((tmp_path / "store").as_uri())
         return
-    server: SeaweedS3 = request.getfixturevalue("seaweedfs")
-    # One bucket for the session, a prefix per test: SeaweedFS gives each bucket its own volumes.
+    yield _prefixed_bucket(request.getfixturevalue("seaweedfs"))
+
+
+def _prefixed_bucket(server: SeaweedS3) -> S3Storage:
+    """One bucket for the session, a prefix per test: SeaweedFS gives each bucket its own volumes."""
     backend = S3Storage(
         "contract",
         f"t-{uuid.uuid4().hex[:8]}/",
@@ -37,7 +40,7 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]
         multipart_threshold=5 * 1024 * 1024,
     )
     backend.ensure_bucket()
-    yield backend
+    return backend
 
 
 class FailingStream(io.RawIOBase):
@@ -159,14 +162,7 @@ def test_s3_objects_are_immutable_cacheable_and_downloadable(seaweedfs: SeaweedS
 
 @pytest.mark.s3
 def test_s3_gzip_encoded_objects_are_inflated_by_the_client(seaweedfs: SeaweedS3) -> None:
-    storage = S3Storage(
-        "contract",
-        f"gz-{uuid.uuid4().hex[:8]}/",
-        endpoint_url=seaweedfs.endpoint_url,
-        access_key=seaweedfs.access_key,
-        secret_key=seaweedfs.secret_key,
-    )
-    storage.ensure_bucket()
+    storage = _prefixed_bucket(seaweedfs)
     content = b"\x82\xa1v\x02" + b"tracking data " * 500
     stored = storage.put(
         gzip.compress(content, mtime=0), content_type=content_type_for("t.mind.gz"), suffix=".mind.gz"
