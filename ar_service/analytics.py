@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from ar_service.models import EventKind, ScanEvent, Site
+from ar_service.models import EventKind, ScanEvent
 
 _TABLET = re.compile(r"iPad|Tablet|Android(?!.*Mobile)", re.IGNORECASE)
 _MOBILE = re.compile(r"Mobi|iPhone|iPod|Android", re.IGNORECASE)
@@ -30,11 +31,12 @@ def device_class(user_agent: str) -> str:
 
 
 def record_event(
-    session: Session, site: Site, kind: EventKind, *, language: str, user_agent: str, detail: str = ""
+    session: Session, site_id: int, kind: EventKind, *, language: str, user_agent: str, detail: str = ""
 ) -> None:
-    session.add(
-        ScanEvent(
-            site_id=site.id,
+    """One visit event for ``site_id``, inserted at once (no unit of work: a scan is one row)."""
+    session.execute(
+        insert(ScanEvent).values(
+            site_id=site_id,
             day=dt.datetime.now(dt.UTC).date(),
             kind=kind,
             language=language[:8],

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ar_service.db import make_engine, make_session_factory
 from ar_service.jobs.queue import JobQueue
-from ar_service.manifest_cache import ManifestCache
+from ar_service.read_cache import ReadCache
 from ar_service.settings import Settings
 from ar_service.storage import Storage, open_storage
 
@@ -22,7 +22,7 @@ class Services:
     session_factory: sessionmaker[Session]
     storage: Storage
     queue: JobQueue
-    manifests: ManifestCache
+    reads: ReadCache
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -36,7 +36,7 @@ class Services:
             secret_key=settings.s3_secret_key,
         )
         queue = JobQueue(settings, session_factory, storage)
-        return cls(settings, engine, session_factory, storage, queue, ManifestCache(session_factory))
+        return cls(settings, engine, session_factory, storage, queue, ReadCache(session_factory))
 
     def close(self) -> None:
         self.queue.stop_background()

@@ -38,7 +38,7 @@ def site_scene(slug: str) -> Response:
         manifest = build_manifest(db(), _active_site(slug), language, file_url)
         return json.dumps(manifest, ensure_ascii=False).encode()
 
-    body = services().manifests.get(("scene", slug, language), build)
+    body = services().reads.get(("scene", slug, language), build)
     response = Response(body, mimetype="application/json")
     response.headers["Cache-Control"] = "public, max-age=60"
     response.vary.add("Accept-Language")
@@ -92,7 +92,7 @@ def beacon() -> tuple[str, int]:
     language = str(data.get("language") or select_language())
     for kind, detail in events:
         record_event(
-            session, site, kind, language=language, user_agent=request.user_agent.string, detail=detail
+            session, site.id, kind, language=language, user_agent=request.user_agent.string, detail=detail
         )
     session.commit()
     return "", 204

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ar_service.analytics import record_event
@@ -42,16 +43,26 @@ def index() -> str:
 def scan(code: str) -> Response | tuple[str, int]:
     """A QR plaque was scanned: count it, then show the site (codes are case-insensitive)."""
     session = db()
-    site = session.scalar(select(Site).where(func.upper(Site.code) == code.strip().upper()))
-    if site is None:
-        return _not_found(f"No site has the code “{code.upper()}”. Check the code printed under the QR.")
-    if site.status != SiteStatus.ACTIVE:
+    wanted = code.strip().upper()
+    target = services().reads.get(("qr", wanted), lambda: _active_site_of_code(session, wanted))
+    if target is None:
+        site = session.scalar(select(Site).where(func.upper(Site.code) == wanted))
+        if site is None:
+            return _not_found(f"No site has the code “{code.upper()}”. Check the code printed under the QR.")
         return _not_found(f"{site.text('names', select_language())} is no longer shown in Hue AR.")
+    site_id, slug = target
     language = select_language()
-    record_event(session, site, EventKind.SCAN, language=language, user_agent=request.user_agent.string)
+    record_event(session, site_id, EventKind.SCAN, language=language, user_agent=request.user_agent.string)
     session.commit()
-    language_arg = request.args.get("lang")
-    return redirect(url_for("public.site", slug=site.slug, lang=language_arg), code=302)
+    return redirect(url_for("public.site", slug=slug, lang=request.args.get("lang")), code=302)
+
+
+def _active_site_of_code(session: Session, code: str) -> tuple[int, str] | None:
+    """(id, slug) of the active site printed with ``code`` (upper case), or None."""
+    row = session.execute(
+        select(Site.id, Site.slug).where(func.upper(Site.code) == code, Site.status == SiteStatus.ACTIVE)
+    ).first()
+    return None if row is None else (row.id, row.slug)
 
 
 @bp.get("/s/<slug>")
