@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.orm import Session
-
-from ar_service.models import EventKind, ScanEvent
+from ar_service.models import EventKind
 
 _TABLET = re.compile(r"iPad|Tablet|Android(?!.*Mobile)", re.IGNORECASE)
 _MOBILE = re.compile(r"Mobi|iPhone|iPod|Android", re.IGNORECASE)
@@ -30,17 +28,15 @@ def device_class(user_agent: str) -> str:
     return f"{form}-{system}"
 
 
-def record_event(
-    session: Session, site_id: int, kind: EventKind, *, language: str, user_agent: str, detail: str = ""
-) -> None:
-    """One visit event for ``site_id``, inserted at once (no unit of work: a scan is one row)."""
-    session.execute(
-        insert(ScanEvent).values(
-            site_id=site_id,
-            day=dt.datetime.now(dt.UTC).date(),
-            kind=kind,
-            language=language[:8],
-            device_class=device_class(user_agent),
-            detail=detail[:40],
-        )
-    )
+def visit_row(
+    site_id: int, kind: EventKind, *, language: str, user_agent: str, detail: str = ""
+) -> dict[str, Any]:
+    """One visit event for ``site_id`` as a scan_events row (see ``VisitWriter``)."""
+    return {
+        "site_id": site_id,
+        "day": dt.datetime.now(dt.UTC).date(),
+        "kind": kind,
+        "language": language[:8],
+        "device_class": device_class(user_agent),
+        "detail": detail[:40],
+    }

@@ -1,4 +1,4 @@
-"""The long-lived parts of one app instance: settings, database, storage, job queue, manifest cache."""
+"""The long-lived parts of one app instance: database, storage, job queue, read cache, visit writer."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ar_service.jobs.queue import JobQueue
 from ar_service.read_cache import ReadCache
 from ar_service.settings import Settings
 from ar_service.storage import Storage, open_storage
+from ar_service.visit_writer import VisitWriter
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Services:
     storage: Storage
     queue: JobQueue
     reads: ReadCache
+    visits: VisitWriter
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -36,7 +38,9 @@ class Services:
             secret_key=settings.s3_secret_key,
         )
         queue = JobQueue(settings, session_factory, storage)
-        return cls(settings, engine, session_factory, storage, queue, ReadCache(session_factory))
+        return cls(
+            settings, engine, session_factory, storage, queue, ReadCache(session_factory), VisitWriter(engine)
+        )
 
     def close(self) -> None:
         self.queue.stop_background()

@@ -9,7 +9,7 @@ from flask import Blueprint, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ar_service.analytics import record_event
+from ar_service.analytics import visit_row
 from ar_service.i18n import select_language
 from ar_service.models import EventKind, Site, SiteStatus
 from ar_service.public.manifest import build_manifest
@@ -87,12 +87,9 @@ def beacon() -> tuple[str, int]:
     if not isinstance(data, dict):
         raise InvalidInput('beacon: expected a JSON object {"site": slug, "event": kind}')
     events = _beacon_events(data)
-    session = db()
     site = _active_site(str(data.get("site", "")))
     language = str(data.get("language") or select_language())
-    for kind, detail in events:
-        record_event(
-            session, site.id, kind, language=language, user_agent=request.user_agent.string, detail=detail
-        )
-    session.commit()
+    agent = request.user_agent.string
+    rows = [visit_row(site.id, kind, language=language, user_agent=agent, detail=d) for kind, d in events]
+    services().visits.record(rows)
     return "", 204
