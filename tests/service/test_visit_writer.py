@@ -32,14 +32,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 def _site_id(engine: Engine) -> int:
     with engine.connect() as connection:
-        found: int = connection.scalar(select(Site.id))
-    return found
+        return int(connection.execute(select(Site.id)).scalar_one())
 
 
 def _count(engine: Engine) -> int:
     with engine.connect() as connection:
-        found: int = connection.scalar(select(func.count()).select_from(ScanEvent))
-    return found
+        return int(connection.execute(select(func.count()).select_from(ScanEvent)).scalar_one())
 
 
 def test_concurrent_visits_are_all_stored_in_few_commits(engine: Engine) -> None:
