@@ -22,6 +22,7 @@ from scipy.spatial import cKDTree
 from pipeline.model import Model, Primitive
 
 F64 = npt.NDArray[np.float64]
+F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
 # Where each low triangle is compared with the scan: its centroid, three interior points and
 # its edge midpoints (barycentric weights, rows sum to 1).
@@ -88,15 +89,23 @@ class ScanPlanes:
     per run and shared by every level's fit."""
 
     def __init__(self, scan: Model) -> None:
-        corners = np.concatenate([p.positions[p.indices] for p in scan.primitives]).astype(np.float64)
-        cross = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+        # float32 up to the planes: a 6M-triangle scan's corners in float64 alone are 430 MB.
+        corners = np.concatenate([p.positions[p.indices] for p in scan.primitives])
+        first, second = corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]
+        cross = np.cross(first, second)
         length = np.linalg.norm(cross, axis=1)
-        keep = length > 0
-        self.centroids: F64 = corners[keep].mean(axis=1)
-        self.normals: F64 = cross[keep] / length[keep, None]
-        self.offsets: F64 = (self.normals * self.centroids).sum(axis=1)  # plane: n·x = offset
-        self.edge = float(np.linalg.norm(corners[:, 1] - corners[:, 0], axis=1).mean())
-        self.tree = cKDTree(self.centroids)
+        keep = length > 0  # cleaned scans have no zero-area faces; others skip theirs
+        centroids = corners.sum(axis=1) / 3
+        normals = (cross / np.where(keep, length, 1)[:, None]).astype(np.float32, copy=False)
+        if not keep.all():
+            centroids, normals = centroids[keep], normals[keep]
+        self.centroids: F64 = centroids.astype(np.float64)  # what the k-d tree works in
+        self.normals: F32 = normals
+        self.offsets: F64 = np.einsum("ij,ij->i", self.normals, self.centroids)  # plane: n·x = offset
+        every = max(1, len(first) // 100_000)
+        self.edge = float(np.linalg.norm(first[::every], axis=1).mean(dtype=np.float64))
+        # Midpoint splits build 2× faster than median ones on scans; queries stay exact.
+        self.tree = cKDTree(self.centroids, balanced_tree=False, compact_nodes=False)
 
     def gaps(self, points: F64) -> tuple[F64, F64, I64]:
         """Signed distance of each point to the plane of its nearest scan face, the distance to
