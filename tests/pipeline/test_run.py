@@ -86,11 +86,17 @@ def test_manifest_records_inputs_settings_and_levels(fuze: Path, tmp_path: Path)
     assert level["steps"][0]["target_triangles"] == 20000
 
 
-def test_same_input_and_settings_give_byte_identical_outputs(fuze: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("target", [20_000, 300])  # kept whole; simplified, fitted (and re-baked)
+def test_same_input_and_settings_give_byte_identical_outputs(fuze: Path, tmp_path: Path, target: int) -> None:
+    recipe = tmp_path / "small.json"
+    level = {"name": "ar", "target_triangles": target, "texture_px": 256}
+    recipe.write_text(json.dumps({"name": "small", "description": "", "levels": [level]}), encoding="utf-8")
     options = RunOptions(provenance=PROVENANCE)
-    first = run_pipeline(fuze, tmp_path / "a", recipe="preview", options=options)
-    second = run_pipeline(fuze, tmp_path / "b", recipe="preview", options=options)
+    first = run_pipeline(fuze, tmp_path / "a", recipe=str(recipe), options=options)
+    second = run_pipeline(fuze, tmp_path / "b", recipe=str(recipe), options=options)
     assert [lv.path.read_bytes() for lv in first.levels] == [lv.path.read_bytes() for lv in second.levels]
+    stages = [step["stage"] for step in first.levels[0].steps]
+    assert ("fit" in stages) == (target < 1000)
 
 
 def test_web_recipe_on_the_mask_scan(bali_mask: Path, tmp_path: Path, validate: Validator) -> None:
