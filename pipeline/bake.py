@@ -29,7 +29,7 @@ class BakeOptions:
     size: int = 1024  # atlas width = height, texels
     padding: int = 4  # xatlas gap between charts, texels
     gutter: int = 8  # texels of island colour dilated outwards (mip bleeding guard)
-    candidates: int = 4  # nearest high-res triangles tested per texel
+    candidates: int = 4  # nearest high-res triangles tested per texel (8: same colour error, 2× slower)
 
 
 def _merged(model: Model) -> tuple[F64, I64, F64, npt.NDArray[np.uint8]]:

@@ -260,7 +260,7 @@ class _Scan:
 
     def fit(self, low: DecimateResult, options: FitOptions) -> DecimateResult:
         """``low`` moved onto the scan; its error the larger of the bound and what the fit measured."""
-        if low.model is self.model:
+        if low.error_m <= 0:  # nothing was simplified
             return low
         if self._planes is None:
             self._planes = ScanPlanes(self.model)
