@@ -44,6 +44,7 @@ class Services:
 
     def close(self) -> None:
         self.queue.stop_background()
+        self.visits.close()
         self.engine.dispose()
 
 

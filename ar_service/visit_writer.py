@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,17 +32,31 @@ class VisitWriter:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._reset()
-        os.register_at_fork(after_in_child=self._reset)  # a forked worker starts its own thread
+        # A forked worker starts its own thread (the weak reference lets a closed writer go).
+        reset = weakref.WeakMethod(self._reset)
+        os.register_at_fork(after_in_child=lambda: (method := reset()) is not None and method())
 
     def _reset(self) -> None:
         self._wake = threading.Condition()
         self._pending: list[_Waiting] = []
         self._thread: threading.Thread | None = None
+        self._closing = False
+
+    def close(self) -> None:
+        """Write what is pending, then stop the thread."""
+        with self._wake:
+            self._closing = True
+            self._wake.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join(WAIT_S)
 
     def record(self, rows: list[dict[str, Any]]) -> None:
         """Insert ``rows`` into scan_events, all or none; returns once they are committed."""
         waiting = _Waiting(rows)
         with self._wake:
+            if self._closing:
+                raise RuntimeError("visit counts: the writer is closed")
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="hue-ar-visits", daemon=True)
                 self._thread.start()
@@ -55,8 +70,10 @@ class VisitWriter:
     def _run(self) -> None:
         while True:
             with self._wake:
-                while not self._pending:
+                while not self._pending and not self._closing:
                     self._wake.wait()
+                if not self._pending:
+                    return
                 batch, self._pending = self._pending, []
             try:
                 self._insert([row for waiting in batch for row in waiting.rows])

@@ -63,6 +63,7 @@ def test_concurrent_visits_are_all_stored_in_few_commits(engine: Engine) -> None
     for thread in threads:
         thread.join(30)
     event.remove(engine, "commit", slow_commit)
+    writer.close()
     assert _count(engine) == 40
     assert all(stored_before_return) and len(stored_before_return) == 40
     assert len(commits) <= 5
@@ -87,5 +88,21 @@ def test_one_request_with_bad_rows_fails_alone(engine: Engine) -> None:
         thread.start()
     for thread in threads:
         thread.join(30)
+    writer.close()
     assert len(errors) == 1
     assert _count(engine) == 10  # the bad request's good row went with it: all or none
+
+
+def _writer_threads() -> int:
+    return sum(thread.name == "hue-ar-visits" for thread in threading.enumerate())
+
+
+def test_closing_writes_what_is_pending_and_stops_the_thread(engine: Engine) -> None:
+    writer, before = VisitWriter(engine), _writer_threads()
+    writer.record([visit_row(_site_id(engine), EventKind.SCAN, language="ko", user_agent=PHONE)])
+    assert _writer_threads() == before + 1
+    writer.close()
+    assert _writer_threads() == before
+    assert _count(engine) == 1
+    with pytest.raises(RuntimeError, match="closed"):
+        writer.record([visit_row(_site_id(engine), EventKind.SCAN, language="ko", user_agent=PHONE)])
