@@ -2,11 +2,12 @@
 
 meshoptimizer's simplifier keeps a subset of the scan's vertices, so each remaining triangle is
 a chord of the curved surface: on a convex patch the whole low mesh sits inside the scan, on a
-concave one outside, and corners are cut. A few rounds of point-to-plane least squares (samples
-across every low triangle, the closest scan point to each) move the vertices to where the low
-surface best matches the scan. (meshoptimizer 0.25's ``meshopt_simplifyWithUpdate`` places
-vertices by their quadrics, but the pinned Python bindings carry 0.24, and quadrics see only the
-removed vertices, not the surface between them: so this stage is written here.)
+concave one outside, and corners are cut. A round or two of point-to-plane least squares
+(samples across every low triangle, each pulled onto the plane of the nearest scan face) move the
+vertices to where the low surface best matches the scan. (meshoptimizer 0.25's
+``meshopt_simplifyWithUpdate`` places vertices by their quadrics, but the pinned Python bindings
+carry 0.24, and quadrics see only the removed vertices, not the surface between them: so this
+stage is written here.)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from scipy.sparse.linalg import cg
 from scipy.spatial import cKDTree
 
 from pipeline.model import Model, Primitive
+from pipeline.topology import equal_row_ids
 
 F64 = npt.NDArray[np.float64]
 F32 = npt.NDArray[np.float32]
@@ -55,13 +57,15 @@ class FitOptions:
 def _welded(model: Model) -> tuple[F64, I64, I64]:
     """Unique positions, the group of every vertex of every primitive, and the triangles by group:
     copies of one position along a UV seam move together, so seams stay closed."""
-    stacked = np.concatenate([p.positions for p in model.primitives]).astype(np.float64)
-    points, group = np.unique(stacked, axis=0, return_inverse=True)
+    stacked = np.concatenate([p.positions for p in model.primitives])
+    group = equal_row_ids(stacked).astype(np.int64)
+    points = np.zeros((int(group.max()) + 1, 3))
+    points[group] = stacked
     offsets = np.cumsum([0] + [p.vertex_count for p in model.primitives[:-1]])
     faces = np.concatenate(
         [p.indices.astype(np.int64) + o for p, o in zip(model.primitives, offsets, strict=True)]
     )
-    return points, group.reshape(-1), group.reshape(-1)[faces]
+    return points, group, group[faces]
 
 
 def _face_normals(points: F64, faces: I64) -> F64:
