@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -33,23 +33,15 @@ class ViewerAssets:
     ar_runtime_bytes: int  # what marker AR adds to the 3D view's code, as sent (brotli)
 
 
-@dataclass(frozen=True)
-class _Build:
-    scripts: tuple[str, ...]
-    styles: tuple[str, ...]
-    preload: tuple[str, ...]
-    draco: tuple[str, ...]
-    ar_runtime_bytes: int
-
-
 def _sent_bytes(name: str) -> int:
     path = VIEWER_DIR / name
-    brotli = path.with_name(path.name + ".br")
-    return (brotli if brotli.is_file() else path).stat().st_size
+    best = path.with_name(path.name + SIBLINGS[0])
+    return (best if best.is_file() else path).stat().st_size
 
 
 @cache
-def _build() -> _Build | None:
+def _build() -> ViewerAssets | None:
+    """The viewer's files by name under VIEWER_DIR (viewer_assets turns them into URLs)."""
     manifest = VIEWER_DIR / ".vite" / "manifest.json"
     if not manifest.exists():
         return None
@@ -62,18 +54,18 @@ def _build() -> _Build | None:
         return imported + ([chunk["file"]] if chunk else [])
 
     entries = [chunk for chunk in chunks.values() if chunk.get("isEntry")]
-    scripts = tuple(chunk["file"] for chunk in entries)
-    preload = tuple(files("src/model_view.js"))
+    scripts = [chunk["file"] for chunk in entries]
+    preload = files("src/model_view.js")
     ar_runtime = set(files("src/marker_ar.js")) - set(preload) - set(scripts)
-    return _Build(
+    return ViewerAssets(
         scripts=scripts,
-        styles=tuple(css for chunk in entries for css in chunk.get("css", [])),
+        styles=[css for chunk in entries for css in chunk.get("css", [])],
         preload=preload,
-        draco=tuple(
+        draco=[
             path.relative_to(VIEWER_DIR).as_posix()
             for path in sorted(VIEWER_DIR.glob("vendor-*/draco/*"))
             if path.suffix not in SIBLINGS
-        ),
+        ],
         ar_runtime_bytes=sum(_sent_bytes(name) for name in ar_runtime),
     )
 
@@ -84,15 +76,15 @@ def viewer_assets() -> ViewerAssets | None:
     if build is None:
         return None
 
-    def urls(names: tuple[str, ...]) -> list[str]:
+    def urls(names: list[str]) -> list[str]:
         return [url_for("public.viewer_file", name=name) for name in names]
 
-    return ViewerAssets(
+    return replace(
+        build,
         scripts=urls(build.scripts),
         styles=urls(build.styles),
         preload=urls(build.preload),
         draco=urls(build.draco),
-        ar_runtime_bytes=build.ar_runtime_bytes,
     )
 
 
