@@ -5,6 +5,8 @@ from __future__ import annotations
 import mimetypes
 from pathlib import PurePosixPath
 
+from ar_service.storage.base import ENCODED_SUFFIX
+
 CONTENT_TYPES = {
     ".glb": "model/gltf-binary",
     ".gltf": "model/gltf+json",
@@ -21,6 +23,6 @@ CONTENT_TYPES = {
 
 def content_type_for(name: str) -> str:
     """The type of the content, for a gzip-encoded ``NAME.gz`` the type of ``NAME``."""
-    name = name.removesuffix(".gz")
+    name = name.removesuffix(ENCODED_SUFFIX)
     suffix = PurePosixPath(name).suffix.lower()
     return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"

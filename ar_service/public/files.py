@@ -26,14 +26,15 @@ def serve_object(key: str) -> Response:
     if path is None:
         raise NotFound(f"no stored file {key!r}; it may have been replaced by a newer version of the scene")
     mimetype = content_type_for(key)
-    if is_encoded(key) and not request.accept_encodings.quality("gzip"):
+    encoded = is_encoded(key)
+    if encoded and not request.accept_encodings.quality("gzip"):
         # Every browser accepts gzip; a client that does not gets the content inflated.
         response = Response(gzip.decompress(path.read_bytes()), mimetype=mimetype)
     else:
         response = send_file(path, mimetype=mimetype, conditional=True, etag=True, max_age=31536000)
-        if is_encoded(key):
+        if encoded:
             response.headers["Content-Encoding"] = "gzip"
-    if is_encoded(key):
+    if encoded:
         response.vary.add("Accept-Encoding")
     response.headers["Cache-Control"] = IMMUTABLE_CACHE_CONTROL
     return response
