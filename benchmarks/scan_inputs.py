@@ -16,10 +16,10 @@ import xatlas
 from PIL import Image, JpegImagePlugin
 from scipy import ndimage
 
-from pipeline.bake import rasterise_triangles
 from pipeline.bundle import Bundle
 from pipeline.ingest import load_model
 from pipeline.model import Model, Primitive
+from pipeline.raster import rasterise_triangles
 from pipeline.topology import equal_row_ids
 
 F64 = npt.NDArray[np.float64]

@@ -16,6 +16,7 @@ from scipy import ndimage
 
 from hue_errors import InvalidInput
 from pipeline.model import Material, Model, Primitive, Texture
+from pipeline.raster import rasterise_triangles
 from pipeline.surface import SurfaceIndex
 
 F64 = npt.NDArray[np.float64]
@@ -51,30 +52,6 @@ def _merged(model: Model) -> tuple[F64, I64, F64, npt.NDArray[np.uint8]]:
         raise InvalidInput(f"bake: model {model.name!r} has no base colour texture to bake from")
     texels = np.asarray(texture.image.convert("RGB"))  # uint8: a 4096² atlas as floats is 400 MB
     return np.concatenate(positions), np.concatenate(triangles), np.concatenate(uvs), texels
-
-
-def rasterise_triangles(corners: F64, size: int) -> tuple[I64, I64, F64]:
-    """The texels of a ``size``² image whose centres lie in each triangle, from its (M, 3, 2) corners
-    in texel units: flat texel index, triangle index and barycentric weights (K, 3) per texel."""
-    n = size
-    x, y = corners[..., 0], corners[..., 1]
-    area = (x[:, 1] - x[:, 0]) * (y[:, 2] - y[:, 0]) - (x[:, 2] - x[:, 0]) * (y[:, 1] - y[:, 0])
-    x0, x1 = np.floor(x.min(1)).clip(0, n - 1), np.ceil(x.max(1)).clip(0, n - 1)
-    y0, y1 = np.floor(y.min(1)).clip(0, n - 1), np.ceil(y.max(1)).clip(0, n - 1)
-    w = (x1 - x0 + 1).astype(np.int64)
-    h = (y1 - y0 + 1).astype(np.int64)
-    counts = np.where(np.abs(area) > 1e-12, w * h, 0)
-    owner = np.repeat(np.arange(len(counts)), counts)
-    local = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    px = (x0[owner] + local % w[owner]).astype(np.int64)
-    py = (y0[owner] + local // w[owner]).astype(np.int64)
-    cx, cy = px + 0.5, py + 0.5
-    ox, oy = x[owner], y[owner]
-    w0 = (ox[:, 1] - cx) * (oy[:, 2] - cy) - (ox[:, 2] - cx) * (oy[:, 1] - cy)
-    w1 = (ox[:, 2] - cx) * (oy[:, 0] - cy) - (ox[:, 0] - cx) * (oy[:, 2] - cy)
-    bary = np.stack([w0, w1, area[owner] - w0 - w1], axis=1) / area[owner][:, None]
-    inside = (bary >= -1e-6).all(1)
-    return py[inside] * n + px[inside], owner[inside], bary[inside]
 
 
 def rebake(high: Model, low: Model, *, options: BakeOptions = BakeOptions()) -> Model:

@@ -15,6 +15,7 @@ from PIL import Image
 
 from hue_errors import InvalidInput
 from pipeline.model import Model, Primitive
+from pipeline.raster import box_pixels, pixel_barycentrics
 
 F64 = npt.NDArray[np.float64]
 
@@ -114,17 +115,10 @@ def render_poster(model: Model, *, options: PosterOptions = PosterOptions()) -> 
         for a, b in itertools.pairwise(bounds):
             if a >= b:
                 continue
-            sel, cw, cc = idx[a:b], w[a:b], counts[a:b]
-            owner = np.repeat(np.arange(b - a), cc)
-            local = np.arange(cc.sum()) - np.repeat(np.cumsum(cc) - cc, cc)
-            px = x0[sel][owner] + local % cw[owner]
-            py = y0[sel][owner] + local // cw[owner]
+            sel = idx[a:b]
+            owner, px, py = box_pixels(x0[sel], y0[sel], w[a:b], counts[a:b])
             t = sel[owner]
-            cx, cy = px + 0.5, py + 0.5
-            tx, ty = x[t], y[t]
-            w0 = (tx[:, 1] - cx) * (ty[:, 2] - cy) - (tx[:, 2] - cx) * (ty[:, 1] - cy)
-            w1 = (tx[:, 2] - cx) * (ty[:, 0] - cy) - (tx[:, 0] - cx) * (ty[:, 2] - cy)
-            bary = np.stack([w0, w1, area[t] - w0 - w1], axis=1) / area[t][:, None]
+            bary = pixel_barycentrics(x[t], y[t], area[t], px, py)
             inside = (bary >= -1e-9).all(1)
             bary, t = bary[inside], t[inside]
             pixel = (py[inside] * n + px[inside]).astype(np.int64)

@@ -1,0 +1,45 @@
+"""Triangles rasterised by edge functions, vectorised: shared by the texel bake and the poster."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+
+def box_pixels(x0: F64, y0: F64, width: I64, counts: I64) -> tuple[I64, F64, F64]:
+    """Every pixel of each box (``counts`` = width × height pixels from column ``x0``, row ``y0``):
+    the box it belongs to, its column and its row."""
+    owner = np.repeat(np.arange(len(counts)), counts)
+    local = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return owner, x0[owner] + local % width[owner], y0[owner] + local // width[owner]
+
+
+def pixel_barycentrics(x: F64, y: F64, area: F64, px: npt.ArrayLike, py: npt.ArrayLike) -> F64:
+    """Barycentric weights (K, 3) of the pixel centres (px + ½, py + ½) in triangles with corner
+    coordinates ``x``, ``y`` (K, 3) and signed doubled area ``area`` (K,)."""
+    cx, cy = np.asarray(px) + 0.5, np.asarray(py) + 0.5
+    w0 = (x[:, 1] - cx) * (y[:, 2] - cy) - (x[:, 2] - cx) * (y[:, 1] - cy)
+    w1 = (x[:, 2] - cx) * (y[:, 0] - cy) - (x[:, 0] - cx) * (y[:, 2] - cy)
+    bary: F64 = np.stack([w0, w1, area - w0 - w1], axis=1) / area[:, None]
+    return bary
+
+
+def rasterise_triangles(corners: F64, size: int) -> tuple[I64, I64, F64]:
+    """The texels of a ``size``² image whose centres lie in each triangle, from its (M, 3, 2) corners
+    in texel units: flat texel index, triangle index and barycentric weights (K, 3) per texel."""
+    n = size
+    x, y = corners[..., 0], corners[..., 1]
+    area = (x[:, 1] - x[:, 0]) * (y[:, 2] - y[:, 0]) - (x[:, 2] - x[:, 0]) * (y[:, 1] - y[:, 0])
+    x0, x1 = np.floor(x.min(1)).clip(0, n - 1), np.ceil(x.max(1)).clip(0, n - 1)
+    y0, y1 = np.floor(y.min(1)).clip(0, n - 1), np.ceil(y.max(1)).clip(0, n - 1)
+    w = (x1 - x0 + 1).astype(np.int64)
+    h = (y1 - y0 + 1).astype(np.int64)
+    counts = np.where(np.abs(area) > 1e-12, w * h, 0)
+    owner, columns, rows = box_pixels(x0, y0, w, counts)
+    px, py = columns.astype(np.int64), rows.astype(np.int64)
+    bary = pixel_barycentrics(x[owner], y[owner], area[owner], px, py)
+    inside = (bary >= -1e-6).all(1)
+    return py[inside] * n + px[inside], owner[inside], bary[inside]
