@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import meshoptimizer
 import numpy as np
 
 from hue_errors import InvalidInput
-from pipeline.model import Model, Primitive
-from pipeline.topology import BoolArray, LabelArray, component_labels, degenerate_faces, duplicate_faces
+from pipeline.model import IndexArray, Model, Primitive
+from pipeline.topology import BoolArray, FaceSurvey, LabelArray, survey_faces
 
 
 @dataclass(frozen=True)
@@ -34,32 +35,16 @@ def _vertex_columns(primitive: Primitive) -> np.ndarray:
 
 def weld(primitive: Primitive) -> Primitive:
     """Merge vertices equal in every attribute; seams (same position, different UV) stay split."""
-    packed = _vertex_columns(primitive)
     remap = np.zeros(primitive.vertex_count, dtype=np.uint32)
     flat = np.ascontiguousarray(primitive.indices.reshape(-1), dtype=np.uint32)
-    unique = meshoptimizer.generate_vertex_remap(remap, flat, vertices=packed)
-    referenced = remap != 0xFFFFFFFF  # meshopt marks vertices no face uses with ~0u
-    welded = np.zeros((unique, packed.shape[1]), dtype=np.float32)
-    welded[remap[referenced]] = packed[referenced]
-    return _from_columns(primitive, welded, remap[primitive.indices])
-
-
-def _from_columns(primitive: Primitive, packed: np.ndarray, indices: np.ndarray) -> Primitive:
-    offset, parts = 3, {}
-    for name in ("normals", "uvs", "colors"):
-        current = getattr(primitive, name)
-        if current is not None:
-            width = current.shape[1]
-            parts[name] = packed[:, offset : offset + width].copy()
-            offset += width
-    return Primitive(
-        positions=packed[:, :3].copy(),
-        indices=indices.astype(np.uint32),
-        material=primitive.material,
-        normals=parts.get("normals"),
-        uvs=parts.get("uvs"),
-        colors=parts.get("colors"),
-    )
+    # meshopt numbers vertices in first-use order and marks those no face uses with ~0u.
+    unique = meshoptimizer.generate_vertex_remap(remap, flat, vertices=_vertex_columns(primitive))
+    if unique == primitive.vertex_count and np.array_equal(remap, np.arange(unique, dtype=np.uint32)):
+        return primitive  # nothing to merge, already in first-use order
+    referenced = np.nonzero(remap != 0xFFFFFFFF)[0]
+    order = np.zeros(unique, dtype=np.uint32)
+    order[remap[referenced]] = referenced  # any one of equal vertices stands for them all
+    return _take(primitive, order, remap[primitive.indices])
 
 
 def compact(primitive: Primitive, keep: BoolArray) -> Primitive:
@@ -72,39 +57,56 @@ def compact(primitive: Primitive, keep: BoolArray) -> Primitive:
         lookup, indices.reshape(-1), indices.size, primitive.vertex_count
     )
     used = lookup != 0xFFFFFFFF
-    order = np.zeros(count, dtype=np.int64)
+    order = np.zeros(count, dtype=np.uint32)
     order[lookup[used]] = np.nonzero(used)[0]
-    packed = _vertex_columns(primitive)[order]
-    return _from_columns(primitive, packed, lookup[indices])
+    return _take(primitive, order, lookup[indices])
 
 
-def clean(model: Model, options: CleanOptions) -> Model:
-    """A cleaned copy of ``model``; the counts of what was removed are added to ``steps``."""
+def _take(primitive: Primitive, order: IndexArray, indices: IndexArray) -> Primitive:
+    """Vertices ``order`` of ``primitive`` (every attribute), and the faces ``indices`` over them."""
+
+    def take(values: np.ndarray | None) -> np.ndarray | None:
+        return None if values is None else values[order]
+
+    return Primitive(
+        positions=primitive.positions[order],
+        indices=indices,
+        material=primitive.material,
+        normals=take(primitive.normals),
+        uvs=take(primitive.uvs),
+        colors=take(primitive.colors),
+    )
+
+
+def clean(model: Model, options: CleanOptions, surveys: Sequence[FaceSurvey] | None = None) -> Model:
+    """A cleaned copy of ``model`` (``surveys``: one per primitive, if already made); the counts of
+    what was removed are added to ``steps``."""
+    surveys = surveys or [survey_faces(p) for p in model.primitives]
     diagonal = float(np.linalg.norm(np.subtract(*model.bounds()[::-1], dtype=np.float64)))
     total_triangles = model.triangle_count
     counts = {"welded_vertices": 0, "degenerate_faces": 0, "duplicate_faces": 0, "floating_components": 0}
     primitives = []
-    for primitive in model.primitives:
-        if options.weld:
+    for primitive, survey in zip(model.primitives, surveys, strict=True):
+        if options.weld:  # faces keep their order and positions: the survey still holds
             before = primitive.vertex_count
             primitive = weld(primitive)
             counts["welded_vertices"] += before - primitive.vertex_count
         keep = np.ones(primitive.triangle_count, dtype=bool)
         if options.drop_degenerate:
-            bad = degenerate_faces(primitive)
-            counts["degenerate_faces"] += int(bad.sum())
-            keep &= ~bad
+            counts["degenerate_faces"] += int(survey.degenerate.sum())
+            keep &= ~survey.degenerate
         if options.drop_duplicates:
-            bad = duplicate_faces(primitive) & keep
+            bad = survey.duplicate & keep
             counts["duplicate_faces"] += int(bad.sum())
             keep &= ~bad
-        primitive = compact(primitive, keep)
-        if options.min_component_triangles > 0 and primitive.triangle_count:
-            labels, floaters = _floating_faces(primitive, total_triangles, diagonal, options)
+        if options.min_component_triangles > 0 and keep.any():
+            labels, floaters = _floating_faces(primitive, survey, keep, total_triangles, diagonal, options)
             counts["floating_components"] += len(np.unique(labels[floaters]))
-            primitive = compact(primitive, ~floaters)
-        if primitive.triangle_count:
+            keep[keep] = ~floaters
+        if keep.all() and options.weld:  # a weld's vertices are already the used ones in first-use order
             primitives.append(primitive)
+        elif keep.any():
+            primitives.append(compact(primitive, keep))
     if not primitives:
         raise InvalidInput(f"clean: {model.name}: no faces left after cleaning (expected ≥ 1)")
     steps = [*model.steps, {"stage": "clean", **counts}]
@@ -112,14 +114,19 @@ def clean(model: Model, options: CleanOptions) -> Model:
 
 
 def _floating_faces(
-    primitive: Primitive, total: int, diagonal: float, options: CleanOptions
+    primitive: Primitive,
+    survey: FaceSurvey,
+    keep: BoolArray,
+    total: int,
+    diagonal: float,
+    options: CleanOptions,
 ) -> tuple[LabelArray, BoolArray]:
-    """The component of each face, and which faces belong to floaters."""
-    count, labels = component_labels(primitive)
+    """The component of each kept face, and which kept faces belong to floaters."""
+    count, labels = survey.components(keep)
     if count < 2:
-        return labels, np.zeros(primitive.triangle_count, dtype=bool)
+        return labels, np.zeros(len(labels), dtype=bool)
     sizes = np.bincount(labels, minlength=count)
-    corners = primitive.positions[primitive.indices[:, 0]]
+    corners = primitive.positions[primitive.indices[keep, 0]]
     low = np.full((count, 3), np.inf)
     high = np.full((count, 3), -np.inf)
     np.minimum.at(low, labels, corners)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import numpy as np
 from pipeline.bundle import Bundle
 from pipeline.ingest import load_model
 from pipeline.model import Model
-from pipeline.topology import component_labels, degenerate_faces, duplicate_faces, uv_island_count
+from pipeline.topology import FaceSurvey, survey_faces, uv_island_count
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,9 @@ class InspectReport:
     has_vertex_colors: bool
 
 
-def inspect_model(model: Model, source: str) -> InspectReport:
-    """Measure ``model`` without changing it."""
+def inspect_model(model: Model, source: str, surveys: Sequence[FaceSurvey] | None = None) -> InspectReport:
+    """Measure ``model`` without changing it; ``surveys`` (one per primitive) if already made."""
+    surveys = surveys or [survey_faces(p) for p in model.primitives]
     low, high = model.bounds()
     textures = tuple(
         TextureInfo(
@@ -67,9 +69,9 @@ def inspect_model(model: Model, source: str) -> InspectReport:
         bounds_min=(float(low[0]), float(low[1]), float(low[2])),
         bounds_max=(float(high[0]), float(high[1]), float(high[2])),
         diagonal=float(np.linalg.norm(high.astype(np.float64) - low)),
-        degenerate_faces=sum(int(degenerate_faces(p).sum()) for p in prims),
-        duplicate_faces=sum(int(duplicate_faces(p).sum()) for p in prims),
-        components=sum(component_labels(p)[0] for p in prims),
+        degenerate_faces=sum(int(s.degenerate.sum()) for s in surveys),
+        duplicate_faces=sum(int(s.duplicate.sum()) for s in surveys),
+        components=sum(s.components()[0] for s in surveys),
         uv_islands=sum(uv_island_count(p) for p in prims),
         has_normals=all(p.normals is not None for p in prims),
         has_uvs=all(p.uvs is not None for p in prims),

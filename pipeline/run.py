@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from pipeline.poster import PosterOptions, render_poster
 from pipeline.provenance import Provenance, tool_versions, xmp_packet
 from pipeline.recipe import LevelSpec, Recipe, load_recipe
 from pipeline.textures import TextureOptions, resize_textures
+from pipeline.topology import survey_faces
 
 Progress = Callable[[str, float], None]
 MANIFEST_NAME = "manifest.json"
@@ -33,6 +35,7 @@ POSTER_NAME = "poster.webp"
 # Share of the run each stage takes on the bundled mask (for the progress fraction only).
 FIXED_STAGES = {"ingest": 0.10, "inspect": 0.05, "clean": 0.05, "orient": 0.02}
 MANIFEST_SHARE = 0.02
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -109,21 +112,60 @@ def run_pipeline(
         with clock.stage("ingest", FIXED_STAGES["ingest"]):
             model = load_model(bundle)
         digests, main = dict(bundle.digests), bundle.main
-    with clock.stage("inspect", FIXED_STAGES["inspect"]):
-        inspect = inspect_model(model, main)
-    with clock.stage("clean", FIXED_STAGES["clean"]):
-        model = clean(model, recipe.clean)
+    # A second thread takes work off the critical path: meshoptimizer (through ctypes), numpy's
+    # array loops and scipy's k-d tree build release the GIL, so on two cores it runs alongside.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline") as background:
+        with clock.stage("inspect", FIXED_STAGES["inspect"]):
+            surveys = [survey_faces(p) for p in model.primitives]  # measured once, for both stages
+        with clock.stage("clean", FIXED_STAGES["clean"]):
+            cleaned = clean(model, recipe.clean, surveys)
+        # The rest of the report (components, UV islands) is counted on the second thread.
+        report = background.submit(_timed, inspect_model, model, main, surveys)
+        with clock.stage("orient", FIXED_STAGES["orient"]):
+            model = orient(cleaned, _orient_options(options, main))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        scan = _Scan(model, background if recipe.fit else None)
+        written = _write_levels(scan, recipe, options, out_dir, clock)
+        inspect, seconds = report.result()
+    clock.timings["inspect"] += seconds
+    timings = {**clock.timings, "total": time.perf_counter() - clock.started}
+    manifest = out_dir / MANIFEST_NAME
+    manifest.write_text(
+        json.dumps(
+            _manifest(recipe, options, main, digests, inspect, model, written.levels, timings),
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    clock.progress("manifest", 1.0)
+    return RunResult(
+        levels=written.levels, manifest=manifest, inspect=inspect, poster=written.poster, usdz=written.usdz
+    )
+
+
+def _orient_options(options: RunOptions, main: str) -> OrientOptions:
     up = options.up
     if up == "auto" and main.lower().endswith((".gltf", ".glb")):
         # glTF mandates +Y up (glTF 2.0 §3.4): trust it rather than risk laying a flat-backed
         # relief or stele on its back because its back is the largest flat area.
         up = "y"
-    with clock.stage("orient", FIXED_STAGES["orient"]):
-        model = orient(
-            model,
-            OrientOptions(up=up, scale_factor=options.scale_factor, known_dimension=options.known_dimension),
-        )
-    out_dir.mkdir(parents=True, exist_ok=True)
+    return OrientOptions(up=up, scale_factor=options.scale_factor, known_dimension=options.known_dimension)
+
+
+@dataclass(frozen=True)
+class _Written:
+    levels: list[LevelOutput]  # in the recipe's order
+    usdz: Path | None
+    poster: Path | None
+
+
+def _write_levels(
+    scan: _Scan, recipe: Recipe, options: RunOptions, out_dir: Path, clock: _StageClock
+) -> _Written:
+    """Every level of ``recipe`` (with its USDZ and the poster) from the cleaned, oriented scan."""
+    model = scan.model
     low, high = model.bounds()
     diagonal = float(np.linalg.norm(high.astype(np.float64) - low))
     measured = options.scale_factor is not None or options.known_dimension is not None
@@ -131,7 +173,6 @@ def run_pipeline(
     outputs: dict[int, LevelOutput] = {}
     usdz = None
     seam_kept: dict[DecimateOptions, DecimateResult] = {}
-    scan = _Scan(model)
     # Levels sharing a target (and texture size, which a re-bake depends on) share the work.
     simplified: dict[tuple[DecimateOptions, int], DecimateResult] = {}
     # Largest first, so smaller levels can be simplified from an already simplified one.
@@ -150,7 +191,6 @@ def run_pipeline(
 
                 usdz = out_dir / f"{spec.name}.usdz"
                 write_usdz(resize_textures(simplified[key].model, spec.texture_px), usdz)
-    levels = [outputs[i] for i in range(len(recipe.levels))]
     poster = None
     if recipe.poster_px:
         smallest = min(simplified.values(), key=lambda result: result.model.triangle_count).model
@@ -161,19 +201,13 @@ def run_pipeline(
             shading = PosterOptions(size=recipe.poster_px, ambient=ambient)
             image = render_poster(smallest, options=shading)
             image.save(poster, format="WEBP", quality=85, method=4)
-    timings = {**clock.timings, "total": time.perf_counter() - clock.started}
-    manifest = out_dir / MANIFEST_NAME
-    manifest.write_text(
-        json.dumps(
-            _manifest(recipe, options, main, digests, inspect, model, levels, timings),
-            indent=2,
-            ensure_ascii=False,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
-    clock.progress("manifest", 1.0)
-    return RunResult(levels=levels, manifest=manifest, inspect=inspect, poster=poster, usdz=usdz)
+    return _Written(levels=[outputs[i] for i in range(len(recipe.levels))], usdz=usdz, poster=poster)
+
+
+def _timed(function: Callable[..., _T], *args: Any) -> tuple[_T, float]:
+    """``function(*args)`` and the seconds it took."""
+    began = time.perf_counter()
+    return function(*args), time.perf_counter() - began
 
 
 def _write_level(
@@ -252,19 +286,20 @@ def _cascade_source(
 
 
 class _Scan:
-    """The cleaned, oriented scan, and its planes for the fit stage once a level needs them."""
+    """The cleaned, oriented scan, and its planes for the fit stage. Given a ``background``
+    executor the planes are built there at once, while the first level is simplified (a
+    6M-triangle scan's take about 3 s)."""
 
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, background: Executor | None) -> None:
         self.model = model
-        self._planes: ScanPlanes | None = None
+        self._planes = background.submit(ScanPlanes, model) if background else None
 
     def fit(self, low: DecimateResult, options: FitOptions) -> DecimateResult:
         """``low`` moved onto the scan; its error the larger of the bound and what the fit measured."""
         if low.error_m <= 0:  # nothing was simplified
             return low
-        if self._planes is None:
-            self._planes = ScanPlanes(self.model)
-        fitted = fit_to_surface(self._planes, low.model, low.error_m, options)
+        planes = self._planes.result() if self._planes else ScanPlanes(self.model)
+        fitted = fit_to_surface(planes, low.model, low.error_m, options)
         return DecimateResult(model=fitted.model, error_m=max(low.error_m, fitted.max_distance))
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+
 import meshoptimizer
 import numpy as np
 import numpy.typing as npt
@@ -33,9 +36,9 @@ def degenerate_faces(primitive: Primitive) -> BoolArray:
     return np.asarray(repeated | (np.sqrt(doubled_area_sq) <= (extent * 1e-7) ** 2), dtype=bool)
 
 
-def duplicate_faces(primitive: Primitive) -> BoolArray:
-    """Faces whose vertex set (any order or winding) already appeared earlier in the list."""
-    key = np.sort(position_ids(primitive)[primitive.indices], axis=1)
+def _repeated_faces(corners: IndexArray) -> BoolArray:
+    """Faces whose corner ids (M, 3), in any order, already appeared earlier in the list."""
+    key = np.sort(corners, axis=1)
     # Hashed like vertices (the ids' bytes seen as floats, compared bitwise): ids come in order of
     # first appearance, so a face is new exactly when its id exceeds every earlier one.
     ids = equal_row_ids(key.view(np.float32)).astype(np.int64)
@@ -60,27 +63,55 @@ def position_ids(primitive: Primitive) -> IndexArray:
     return equal_row_ids(primitive.positions)
 
 
-def _face_labels(vertex_ids: IndexArray, tris: IndexArray, vertex_count: int) -> tuple[int, LabelArray]:
-    if len(tris) == 0:
+def face_labels(corners: IndexArray, id_count: int) -> tuple[int, LabelArray]:
+    """Connected pieces of faces given by corner ids (M, 3) below ``id_count``: how many, and the
+    piece of each face (numbered densely)."""
+    if len(corners) == 0:
         return 0, np.zeros(0, dtype=np.int32)
-    rows = np.concatenate([tris[:, 0], tris[:, 1]])
-    cols = np.concatenate([tris[:, 1], tris[:, 2]])
-    graph = coo_matrix(
-        (np.ones(len(rows), dtype=np.int8), (vertex_ids[rows], vertex_ids[cols])),
-        shape=(vertex_count, vertex_count),
-    )
+    rows = np.concatenate([corners[:, 0], corners[:, 1]])
+    cols = np.concatenate([corners[:, 1], corners[:, 2]])
+    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(id_count, id_count))
     _, labels = connected_components(graph, directed=False)
-    # Renumber so labels count only components that own faces (unused vertices are their own).
-    face_labels = labels[vertex_ids[tris[:, 0]]]
+    # Renumber so labels count only components that own faces (unused ids are their own).
+    labelled = labels[corners[:, 0]]
     present = np.zeros(len(labels), dtype=bool)
-    present[face_labels] = True
+    present[labelled] = True
     dense = np.cumsum(present, dtype=np.int32) - 1  # the same numbering as np.unique, in O(n)
-    return int(present.sum()), dense[face_labels]
+    return int(present.sum()), dense[labelled]
 
 
-def component_labels(primitive: Primitive) -> tuple[int, LabelArray]:
-    """Connected pieces of the surface (vertices joined by position, so UV seams do not split)."""
-    return _face_labels(position_ids(primitive), primitive.indices, primitive.vertex_count)
+@dataclass(frozen=True)
+class FaceSurvey:
+    """One primitive's faces measured once, for inspect to count and clean to act on. Corners are
+    position ids (vertices at one position share one), so UV seams neither split components
+    nor hide duplicates; welding and dropping faces leave every face's entries valid."""
+
+    corners: IndexArray  # (M, 3) position id of each corner
+    position_count: int
+    degenerate: BoolArray
+    duplicate: BoolArray  # a repeat of an earlier face (degenerate ones included)
+
+    def components(self, keep: BoolArray | None = None) -> tuple[int, LabelArray]:
+        """Connected pieces of the faces in ``keep`` (all faces by default: counted once)."""
+        if keep is None or keep.all():
+            return self._all_components
+        return face_labels(self.corners[keep], self.position_count)
+
+    @cached_property
+    def _all_components(self) -> tuple[int, LabelArray]:
+        return face_labels(self.corners, self.position_count)
+
+
+def survey_faces(primitive: Primitive) -> FaceSurvey:
+    """Measure ``primitive``'s faces: position ids, degenerate and duplicate faces."""
+    ids = position_ids(primitive)
+    corners = ids[primitive.indices]
+    return FaceSurvey(
+        corners=corners,
+        position_count=int(ids.max()) + 1 if len(ids) else 0,
+        degenerate=degenerate_faces(primitive),
+        duplicate=_repeated_faces(corners),
+    )
 
 
 def uv_island_count(primitive: Primitive) -> int:
@@ -93,4 +124,4 @@ def uv_island_labels(primitive: Primitive) -> tuple[int, LabelArray]:
     if primitive.uvs is None or primitive.triangle_count == 0:
         return 0, np.zeros(primitive.triangle_count, dtype=np.int32)
     keyed = np.concatenate([primitive.positions, primitive.uvs], axis=1)
-    return _face_labels(equal_row_ids(keyed), primitive.indices, len(keyed))
+    return face_labels(equal_row_ids(keyed)[primitive.indices], len(keyed))

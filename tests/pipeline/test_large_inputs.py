@@ -17,7 +17,7 @@ from pipeline.model import Primitive
 from pipeline.ply_read import read_triangle_ply
 from pipeline.recipe import parse_recipe
 from pipeline.run import run_pipeline
-from pipeline.topology import duplicate_faces
+from pipeline.topology import survey_faces
 from tests.pipeline.synthetic import grid, write_ply
 
 
@@ -60,7 +60,7 @@ def test_duplicate_faces_match_the_sorting_definition() -> None:
     positions = rng.random((40, 3)).astype(np.float32)
     expected = np.ones(len(faces), dtype=bool)
     expected[np.unique(np.sort(faces, axis=1), axis=0, return_index=True)[1]] = False
-    assert np.array_equal(duplicate_faces(Primitive(positions=positions, indices=faces)), expected)
+    assert np.array_equal(survey_faces(Primitive(positions=positions, indices=faces)).duplicate, expected)
 
 
 def test_compact_keeps_used_vertices_in_first_use_order() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from hue_errors import InvalidInput
 from pipeline.bundle import Bundle
-from pipeline.clean import CleanOptions, clean
+from pipeline.clean import CleanOptions, clean, compact, weld
 from pipeline.decimate import DecimateOptions, decimate
 from pipeline.ingest import load_model
 from pipeline.model import Model, Primitive
@@ -44,6 +44,17 @@ def test_weld_merges_exact_duplicates_but_keeps_uv_seams() -> None:
     assert cleaned.vertex_count == 9 + 3
     assert uv_island_count(cleaned.primitives[0]) == 2
     assert cleaned.steps[-1]["welded_vertices"] == 18 - 12 + 6 - 6  # unused copies dropped too
+
+
+def test_weld_leaves_a_welded_primitive_in_first_use_order_as_it_is() -> None:
+    positions, indices, uvs = grid(3)
+    ordered = compact(Primitive(positions=positions, indices=indices, uvs=uvs), np.ones(len(indices), bool))
+    assert weld(ordered) is ordered
+    # The same vertices in another order are renumbered in first-use order, and nothing is lost.
+    shuffled = Primitive(positions=positions, indices=indices, uvs=uvs)
+    renumbered = weld(shuffled)
+    assert renumbered is not shuffled and renumbered.vertex_count == shuffled.vertex_count
+    assert np.array_equal(renumbered.positions[renumbered.indices], positions[indices])
 
 
 def test_degenerate_and_duplicate_faces_are_dropped() -> None:
@@ -123,16 +134,14 @@ def test_scale_factor_and_known_dimension_together_are_refused() -> None:
         orient(grid_model(), OrientOptions(scale_factor=2.0, known_dimension=("height", 1.0)))
 
 
-def test_decimation_reaches_the_target_and_reports_error_in_metres(bali_mask: Path) -> None:
+def _cleaned_mask(bali_mask: Path) -> Model:
     with Bundle(bali_mask) as bundle:
-        model = orient(clean(load_model(bundle), CleanOptions()), OrientOptions())
-    result = decimate(model, DecimateOptions(target_triangles=20_000))
-    assert 19_000 <= result.model.triangle_count <= 20_000
-    diagonal = float(np.linalg.norm(np.subtract(*model.bounds()[::-1])))
-    assert 0 < result.error_m < 0.01 * diagonal  # the mask keeps its shape within 1 % of its size
-    # Seams survive: every simplified face lies inside one source UV chart (tiny charts may
-    # vanish, but no face ever spans two charts, which would smear the atlas).
-    source, simplified = model.primitives[0], result.model.primitives[0]
+        return orient(clean(load_model(bundle), CleanOptions()), OrientOptions())
+
+
+def _assert_no_face_spans_two_charts(source: Primitive, simplified: Primitive) -> None:
+    """Seams survive: every simplified face lies inside one source UV chart (tiny charts may
+    vanish, but no face ever spans two charts, which would smear the atlas)."""
     assert source.uvs is not None and simplified.uvs is not None
     _, face_chart = uv_island_labels(source)
     vertex_chart = np.zeros(source.vertex_count, dtype=np.int32)
@@ -145,6 +154,31 @@ def test_decimation_reaches_the_target_and_reports_error_in_metres(bali_mask: Pa
     origin = np.array([lookup[row.tobytes()] for row in keys])
     charts = vertex_chart[origin][simplified.indices]
     assert (charts == charts[:, :1]).all()
+
+
+def test_decimation_reaches_the_target_and_reports_error_in_metres(bali_mask: Path) -> None:
+    model = _cleaned_mask(bali_mask)
+    result = decimate(model, DecimateOptions(target_triangles=20_000))
+    assert 19_000 <= result.model.triangle_count <= 20_000
+    diagonal = float(np.linalg.norm(np.subtract(*model.bounds()[::-1])))
+    assert 0 < result.error_m < 0.01 * diagonal  # the mask keeps its shape within 1 % of its size
+    _assert_no_face_spans_two_charts(model.primitives[0], result.model.primitives[0])
+
+
+def test_a_geometry_first_pass_keeps_seams_and_the_error_bound(bali_mask: Path) -> None:
+    model = _cleaned_mask(bali_mask)  # 100k triangles: over 20 × a 2k target takes the first pass
+    both = decimate(model, DecimateOptions(target_triangles=2_000))
+    direct = decimate(model, DecimateOptions(target_triangles=2_000, geometry_first_above=0))
+    assert both.model.triangle_count != direct.model.triangle_count  # the paths differ
+    # Its 1,272 UV charts stall both near 5k triangles; the two passes get as far, as well.
+    assert both.model.triangle_count <= 1.02 * direct.model.triangle_count
+    assert both.error_m < 1.05 * direct.error_m
+    _assert_no_face_spans_two_charts(model.primitives[0], both.model.primitives[0])
+    # The bound holds for both passes together: a tight one stops the second pass early.
+    extent = float(np.ptp(model.primitives[0].positions, axis=0).max())
+    tight = decimate(model, DecimateOptions(target_triangles=2_000, max_error=0.0005))
+    assert tight.error_m <= 0.0005 * extent * 1.001
+    assert tight.model.triangle_count > 5 * both.model.triangle_count
 
 
 def test_decimation_never_adds_triangles() -> None:
