@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from pipeline.gltf_read import CHUNK_BIN, CHUNK_JSON, GLB_MAGIC
 from pipeline.model import Model, Primitive
-from pipeline.textures import TextureOptions, encode_image, texture_gpu_bytes
+from pipeline.textures import ImageEncoder, TextureOptions, encode_image, texture_gpu_bytes
 
 GeometryCodec = Literal["meshopt", "draco", "none"]
 ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
@@ -172,8 +172,14 @@ def _grid(model: Model, bits: int) -> tuple[npt.NDArray[np.float64], float]:
     return low, max(float((high - low).max()), 1e-9) / ((1 << bits) - 1)
 
 
-def write_glb(model: Model, options: EncodeOptions, xmp: dict[str, Any] | None = None) -> WrittenGLB:
-    """Encode ``model`` (metres, +Y up) as GLB bytes; ``xmp`` becomes the asset's KHR_xmp_json_ld packet."""
+def write_glb(
+    model: Model,
+    options: EncodeOptions,
+    xmp: dict[str, Any] | None = None,
+    encode: ImageEncoder = encode_image,
+) -> WrittenGLB:
+    """Encode ``model`` (metres, +Y up) as GLB bytes; ``xmp`` becomes the asset's KHR_xmp_json_ld
+    packet; ``encode`` makes each texture's bytes (a run passes its shared texture work)."""
     layout = _Layout()
     used = {"KHR_mesh_quantization"} if options.geometry != "draco" else set()
     origin, step = _grid(model, options.position_bits)
@@ -251,7 +257,7 @@ def write_glb(model: Model, options: EncodeOptions, xmp: dict[str, Any] | None =
             spec["extensions"] = {"KHR_materials_unlit": {}}
             used.add("KHR_materials_unlit")
         if material.base_color_texture is not None:
-            data, mime = encode_image(material.base_color_texture, options.texture)
+            data, mime = encode(material.base_color_texture, options.texture)
             images.append({"bufferView": layout.add(data), "mimeType": mime})
             if mime == "image/webp":
                 used.add("EXT_texture_webp")

@@ -26,7 +26,7 @@ from pipeline.orient import Dimension, OrientOptions, UpAxis, orient
 from pipeline.poster import PosterOptions, render_poster
 from pipeline.provenance import Provenance, tool_versions, xmp_packet
 from pipeline.recipe import LevelSpec, Recipe, load_recipe
-from pipeline.textures import TextureOptions, resize_textures
+from pipeline.textures import TextureOptions, TextureWork
 from pipeline.topology import survey_faces
 
 Progress = Callable[[str, float], None]
@@ -124,7 +124,7 @@ def run_pipeline(
         with clock.stage("orient", FIXED_STAGES["orient"]):
             model = orient(cleaned, _orient_options(options, main))
         out_dir.mkdir(parents=True, exist_ok=True)
-        scan = _Scan(model, background if recipe.fit else None)
+        scan = _Scan(model, background, recipe.fit)
         written = _write_levels(scan, recipe, options, out_dir, clock)
         inspect, seconds = report.result()
     clock.timings["inspect"] += seconds
@@ -161,14 +161,34 @@ class _Written:
     poster: Path | None
 
 
+@dataclass(frozen=True)
+class _Levels:
+    """What every level of one run is written with."""
+
+    recipe: Recipe
+    options: RunOptions
+    out_dir: Path
+    diagonal: float  # of the cleaned, oriented scan
+    shared_steps: int  # steps before the levels part ways (ingest to orient)
+    textures: TextureWork
+
+
 def _write_levels(
     scan: _Scan, recipe: Recipe, options: RunOptions, out_dir: Path, clock: _StageClock
 ) -> _Written:
     """Every level of ``recipe`` (with its USDZ and the poster) from the cleaned, oriented scan."""
     model = scan.model
     low, high = model.bounds()
-    diagonal = float(np.linalg.norm(high.astype(np.float64) - low))
-    measured = options.scale_factor is not None or options.known_dimension is not None
+    levels = _Levels(
+        recipe=recipe,
+        options=options,
+        out_dir=out_dir,
+        diagonal=float(np.linalg.norm(high.astype(np.float64) - low)),
+        shared_steps=len(model.steps),
+        textures=TextureWork(scan.background),
+    )
+    for spec in recipe.levels:  # the scan's own textures, made while the geometry is simplified
+        levels.textures.prefetch(model, spec.texture_px, _texture_options(spec))
     level_share = (1.0 - sum(FIXED_STAGES.values()) - MANIFEST_SHARE) / len(recipe.levels)
     outputs: dict[int, LevelOutput] = {}
     usdz = None
@@ -183,14 +203,15 @@ def _write_levels(
             key = (wanted, spec.texture_px)
             if key not in simplified:
                 simplified[key] = _simplify(scan, wanted, spec.texture_px, recipe, seam_kept)
-            outputs[i] = _write_level(
-                simplified[key], spec, recipe, options, out_dir, diagonal, measured, len(model.steps)
-            )
+            outputs[i] = _write_level(simplified[key], spec, levels)
             if spec.name == recipe.usdz_level:
                 from pipeline.usdz import write_usdz  # pxr takes a third of a second to import
 
                 usdz = out_dir / f"{spec.name}.usdz"
-                write_usdz(resize_textures(simplified[key].model, spec.texture_px), usdz)
+                resized = levels.textures.resize(
+                    simplified[key].model, spec.texture_px, _texture_options(spec)
+                )
+                write_usdz(resized, usdz)
     poster = None
     if recipe.poster_px:
         smallest = min(simplified.values(), key=lambda result: result.model.triangle_count).model
@@ -204,27 +225,23 @@ def _write_levels(
     return _Written(levels=[outputs[i] for i in range(len(recipe.levels))], usdz=usdz, poster=poster)
 
 
+def _texture_options(spec: LevelSpec) -> TextureOptions:
+    return TextureOptions(format=spec.texture_format, quality=spec.texture_quality)
+
+
 def _timed(function: Callable[..., _T], *args: Any) -> tuple[_T, float]:
     """``function(*args)`` and the seconds it took."""
     began = time.perf_counter()
     return function(*args), time.perf_counter() - began
 
 
-def _write_level(
-    decimated: DecimateResult,
-    spec: LevelSpec,
-    recipe: Recipe,
-    options: RunOptions,
-    out_dir: Path,
-    diagonal: float,
-    measured: bool,
-    shared_steps: int,
-) -> LevelOutput:
-    level_model = resize_textures(decimated.model, spec.texture_px)
+def _write_level(decimated: DecimateResult, spec: LevelSpec, levels: _Levels) -> LevelOutput:
+    recipe, options = levels.recipe, levels.options
+    level_model = levels.textures.resize(decimated.model, spec.texture_px, _texture_options(spec))
     encode = EncodeOptions(
         geometry=options.geometry or spec.geometry,
         position_bits=recipe.position_bits,
-        texture=TextureOptions(format=spec.texture_format, quality=spec.texture_quality),
+        texture=_texture_options(spec),
         unlit=recipe.unlit,
     )
     level_model.steps.append(
@@ -237,10 +254,14 @@ def _write_level(
             "unlit": encode.unlit,
         }
     )
+    measured = options.scale_factor is not None or options.known_dimension is not None
     written = write_glb(
-        level_model, encode, xmp_packet(options.provenance, level_model.steps, spec.name, measured)
+        level_model,
+        encode,
+        xmp_packet(options.provenance, level_model.steps, spec.name, measured),
+        levels.textures.encode,
     )
-    path = out_dir / f"{spec.name}.glb"
+    path = levels.out_dir / f"{spec.name}.glb"
     path.write_bytes(written.data)
     texture_px = max(
         (
@@ -256,11 +277,11 @@ def _write_level(
         triangles=written.triangles,
         bytes=len(written.data),
         error_m=decimated.error_m,
-        error_pct_diag=100 * decimated.error_m / diagonal if diagonal > 0 else 0.0,
+        error_pct_diag=100 * decimated.error_m / levels.diagonal if levels.diagonal > 0 else 0.0,
         texture_px=texture_px,
         gpu_bytes=written.gpu_bytes,
         geometry=encode.geometry,
-        steps=level_model.steps[shared_steps:],
+        steps=level_model.steps[levels.shared_steps :],
     )
 
 
@@ -286,20 +307,21 @@ def _cascade_source(
 
 
 class _Scan:
-    """The cleaned, oriented scan, and its planes for the fit stage. Given a ``background``
-    executor the planes are built there at once, while the first level is simplified (a
-    6M-triangle scan's take about 3 s)."""
+    """The cleaned, oriented scan, the run's ``background`` executor, and (with ``fit``) the
+    scan's planes for the fit stage, built there at once while the first level is simplified
+    (a 6M-triangle scan's take about 3 s)."""
 
-    def __init__(self, model: Model, background: Executor | None) -> None:
+    def __init__(self, model: Model, background: Executor, fit: bool) -> None:
         self.model = model
-        self._planes = background.submit(ScanPlanes, model) if background else None
+        self.background = background
+        self._planes = background.submit(ScanPlanes, model) if fit else None
 
     def fit(self, low: DecimateResult, options: FitOptions) -> DecimateResult:
         """``low`` moved onto the scan; its error the larger of the bound and what the fit measured."""
         if low.error_m <= 0:  # nothing was simplified
             return low
-        planes = self._planes.result() if self._planes else ScanPlanes(self.model)
-        fitted = fit_to_surface(planes, low.model, low.error_m, options)
+        assert self._planes is not None, "a scan made without fit has no planes"
+        fitted = fit_to_surface(self._planes.result(), low.model, low.error_m, options)
         return DecimateResult(model=fitted.model, error_m=max(low.error_m, fitted.max_distance))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -30,6 +32,9 @@ class TextureOptions:
     quality: int = 85  # encoder quality, 1–100
 
 
+ImageEncoder = Callable[[Texture, TextureOptions], tuple[bytes, str]]  # bytes and MIME type
+
+
 def decode_image(data: bytes, name: str) -> Texture:
     """Decode image bytes, refusing bombs and garbage with InvalidInput naming ``name``."""
     try:
@@ -53,19 +58,27 @@ def decode_image(data: bytes, name: str) -> Texture:
 
 def resize_textures(model: Model, max_px: int) -> Model:
     """A copy of ``model`` whose textures fit in ``max_px`` (Lanczos, aspect kept, never upscaled)."""
-    materials = []
-    for material in model.materials:
-        texture = material.base_color_texture
-        if texture is not None and max(texture.image.size) > max_px:
-            width, height = texture.image.size
-            scale = max_px / max(width, height)
-            size = (max(1, round(width * scale)), max(1, round(height * scale)))
-            # reducing_gap=2: a box reduce by an integer factor first, then Lanczos over the last
-            # ≥ 2× (2.5× faster from 4096 to 1024 px; mean difference 0.24 of 255 on the mask atlas).
-            resized = texture.image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
-            texture = Texture(image=resized, name=texture.name)
-        materials.append(replace(material, base_color_texture=texture))
+    materials = [
+        replace(
+            m, base_color_texture=None if m.base_color_texture is None else _fit(m.base_color_texture, max_px)
+        )
+        for m in model.materials
+    ]
     return Model(primitives=model.primitives, materials=materials, name=model.name, steps=list(model.steps))
+
+
+def _fit(texture: Texture, max_px: int) -> Texture:
+    """``texture`` scaled down to fit in ``max_px``, or itself if it does."""
+    if max(texture.image.size) <= max_px:
+        return texture
+    width, height = texture.image.size
+    scale = max_px / max(width, height)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    # reducing_gap=2: a box reduce by an integer factor first, then Lanczos over the last
+    # ≥ 2× (2.5× faster from 4096 to 1024 px; mean difference 0.24 of 255 on the mask atlas).
+    return Texture(
+        image=texture.image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0), name=texture.name
+    )
 
 
 def encode_image(texture: Texture, options: TextureOptions) -> tuple[bytes, str]:
@@ -79,6 +92,65 @@ def encode_image(texture: Texture, options: TextureOptions) -> tuple[bytes, str]
             buffer, format="JPEG", quality=options.quality, optimize=True, progressive=False
         )
     return buffer.getvalue(), MIME_TYPES[options.format]
+
+
+class TextureWork:
+    """Each texture resized and encoded once per (size, format, quality), on ``executor``: levels
+    that share a size share the work, and a level's textures are made while its geometry is
+    simplified (Pillow's resampling and libwebp release the GIL)."""
+
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+        # Keyed by id(): each entry holds its texture, so an id is never reused while cached.
+        self._made: dict[tuple[int, int, TextureOptions], tuple[Texture, Future[_Made]]] = {}
+        self._encoded: dict[tuple[int, TextureOptions], tuple[Texture, bytes, str]] = {}
+
+    def prefetch(self, model: Model, max_px: int, options: TextureOptions) -> None:
+        """Start on ``model``'s textures for a level of ``max_px`` encoded with ``options``."""
+        for material in model.materials:
+            if material.base_color_texture is not None:
+                self._make(material.base_color_texture, max_px, options)
+
+    def resize(self, model: Model, max_px: int, options: TextureOptions) -> Model:
+        """:func:`resize_textures` through the shared work; their encodings are kept for
+        :meth:`encode`."""
+        materials = []
+        for material in model.materials:
+            texture = material.base_color_texture
+            if texture is not None:
+                made = self._make(texture, max_px, options).result()
+                self._encoded[(id(made.texture), options)] = (made.texture, made.data, made.mime)
+                texture = made.texture
+            materials.append(replace(material, base_color_texture=texture))
+        return Model(
+            primitives=model.primitives, materials=materials, name=model.name, steps=list(model.steps)
+        )
+
+    def encode(self, texture: Texture, options: TextureOptions) -> tuple[bytes, str]:
+        """:func:`encode_image`, made at most once per texture and options."""
+        known = self._encoded.get((id(texture), options))
+        if known is None:
+            known = (texture, *encode_image(texture, options))
+            self._encoded[(id(texture), options)] = known
+        return known[1], known[2]
+
+    def _make(self, texture: Texture, max_px: int, options: TextureOptions) -> Future[_Made]:
+        key = (id(texture), max_px, options)
+        if key not in self._made:
+            self._made[key] = (texture, self._executor.submit(_resized_and_encoded, texture, max_px, options))
+        return self._made[key][1]
+
+
+@dataclass(frozen=True)
+class _Made:
+    texture: Texture
+    data: bytes
+    mime: str
+
+
+def _resized_and_encoded(texture: Texture, max_px: int, options: TextureOptions) -> _Made:
+    resized = _fit(texture, max_px)
+    return _Made(resized, *encode_image(resized, options))
 
 
 def texture_gpu_bytes(texture: Texture) -> int:

@@ -1,0 +1,69 @@
+"""Per-level textures: resized and encoded once per size and options, on the run's second thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import numpy as np
+from PIL import Image
+
+from pipeline.model import Material, Model, Primitive, Texture
+from pipeline.textures import TextureOptions, TextureWork, encode_image, resize_textures
+from tests.pipeline.synthetic import grid
+
+T = TypeVar("T")
+
+
+def textured(side: int = 600) -> Model:
+    positions, indices, uvs = grid(2)
+    pixels = np.random.default_rng(5).integers(0, 256, size=(side, side, 3), dtype=np.uint8)
+    material = Material(name="scan", base_color_texture=Texture(Image.fromarray(pixels, "RGB"), "atlas.jpg"))
+    return Model(
+        primitives=[Primitive(positions=positions, indices=indices, uvs=uvs, material=0)],
+        materials=[material],
+    )
+
+
+class CountingPool(ThreadPoolExecutor):
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+        self.submitted = 0
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        self.submitted += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_texture_work_gives_what_resizing_and_encoding_give() -> None:
+    model, options = textured(), TextureOptions(quality=70)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        work = TextureWork(pool)
+        work.prefetch(model, 256, options)
+        resized = work.resize(model, 256, options)
+        texture = resized.materials[0].base_color_texture
+        assert texture is not None and texture.image.size == (256, 256)
+        expected = resize_textures(model, 256).materials[0].base_color_texture
+        assert expected is not None
+        assert texture.image.tobytes() == expected.image.tobytes()
+        assert work.encode(texture, options) == encode_image(expected, options)
+        assert resized.primitives is model.primitives and resized.steps == model.steps
+
+
+def test_levels_sharing_a_size_share_the_work_and_others_get_their_own() -> None:
+    model, options = textured(), TextureOptions()
+    with CountingPool() as pool:
+        work = TextureWork(pool)
+        for _ in range(2):  # two levels at 256 px, as the web recipe's ar and medium share 2048
+            work.prefetch(model, 256, options)
+        first, second = (work.resize(model, 256, options).materials[0].base_color_texture for _ in range(2))
+        assert first is second and pool.submitted == 1
+        assert first is not None and work.encode(first, options) is not None
+        assert pool.submitted == 1  # its encoding came with the resize
+        work.resize(model, 128, options)
+        work.resize(model, 256, TextureOptions(format="jpeg"))
+        assert pool.submitted == 3
+        # A texture already small enough is used as it is, and encoded for its level.
+        small = work.resize(model, 1024, options).materials[0].base_color_texture
+        assert small is model.materials[0].base_color_texture
