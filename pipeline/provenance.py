@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -52,6 +53,13 @@ class Provenance:
 
 def tool_versions() -> dict[str, str]:
     """Versions of the libraries whose output ends up in the files."""
+    return dict(_installed_versions())
+
+
+@cache
+def _installed_versions() -> dict[str, str]:
+    """Looked up once per process (a dozen metadata reads, 10 ms): every level's packet and the
+    manifest name them."""
     versions = {}
     for package in TOOL_PACKAGES:
         try:
