@@ -112,9 +112,7 @@ def run_pipeline(
         with clock.stage("ingest", FIXED_STAGES["ingest"]):
             model = load_model(bundle)
         digests, main = dict(bundle.digests), bundle.main
-    # A second thread takes work off the critical path: meshoptimizer (through ctypes), numpy's
-    # array loops and scipy's k-d tree build release the GIL, so on two cores it runs alongside.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline") as background:
+    with _second_thread() as background:
         with clock.stage("inspect", FIXED_STAGES["inspect"]):
             surveys = [survey_faces(p) for p in model.primitives]  # measured once, for both stages
         with clock.stage("clean", FIXED_STAGES["clean"]):
@@ -143,6 +141,18 @@ def run_pipeline(
     return RunResult(
         levels=written.levels, manifest=manifest, inspect=inspect, poster=written.poster, usdz=written.usdz
     )
+
+
+@contextmanager
+def _second_thread() -> Iterator[ThreadPoolExecutor]:
+    """A second thread that takes work off the critical path: meshoptimizer (through ctypes),
+    numpy's array loops, scipy's k-d tree build and Pillow release the GIL, so on two cores it
+    runs alongside. Work not yet started when the run ends (or fails) is dropped."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline")
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _orient_options(options: RunOptions, main: str) -> OrientOptions:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -14,14 +15,16 @@ from PIL import Image
 from scipy.spatial import cKDTree
 
 from hue_errors import InvalidInput
-from pipeline import Provenance, RunOptions, inspect_source, load_recipe, run_pipeline
+from pipeline import Provenance, RunOptions, inspect_source, load_recipe, run_pipeline, textures
 from pipeline.bundle import Bundle
 from pipeline.clean import CleanOptions, clean
 from pipeline.cli import pipeline_group
 from pipeline.gltf_read import split_glb
 from pipeline.ingest import load_model
+from pipeline.model import Texture
 from pipeline.orient import OrientOptions, orient
 from pipeline.recipe import parse_recipe
+from pipeline.textures import TextureOptions
 from tests.pipeline.conftest import Validator, error_messages
 
 PROVENANCE = Provenance(
@@ -84,6 +87,34 @@ def test_manifest_records_inputs_settings_and_levels(fuze: Path, tmp_path: Path)
     assert [s["stage"] for s in manifest["steps"]] == ["ingest", "clean", "orient"]
     assert [s["stage"] for s in level["steps"]] == ["decimate", "encode"]
     assert level["steps"][0]["target_triangles"] == 20000
+
+
+def test_the_runs_inspect_report_is_the_standalone_one(fuze: Path, tmp_path: Path) -> None:
+    # The run counts it on its second thread, from the faces it surveyed for the clean stage.
+    assert run_pipeline(fuze, tmp_path / "out", recipe="preview").inspect == inspect_source(fuze)
+
+
+def test_a_failing_level_ends_the_run_and_its_second_thread(
+    bali_mask: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_args: object) -> None:
+        raise InvalidInput("decimate: refused for the test")
+
+    made: list[int] = []
+    make = textures._resized_and_encoded
+
+    def counted(texture: Texture, max_px: int, options: TextureOptions) -> object:
+        made.append(max_px)
+        return make(texture, max_px, options)
+
+    monkeypatch.setattr("pipeline.run._simplify", refuse)
+    monkeypatch.setattr(textures, "_resized_and_encoded", counted)
+    with pytest.raises(InvalidInput, match="refused for the test"):
+        run_pipeline(bali_mask, tmp_path / "out", recipe="web")
+    # Textures for 4 sizes were queued behind the report and the planes: dropped, not made.
+    assert len(made) <= 1
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("pipeline")]
+    assert not (tmp_path / "out" / "manifest.json").exists()
 
 
 @pytest.mark.parametrize("target", [20_000, 300])  # kept whole; simplified, fitted (and re-baked)
