@@ -30,7 +30,19 @@ class BakeOptions:
     size: int = 1024  # atlas width = height, texels
     padding: int = 4  # xatlas gap between charts, texels
     gutter: int = 8  # texels of island colour dilated outwards (mip bleeding guard)
-    candidates: int = 4  # nearest high-res triangles tested per texel (8: same colour error, 2× slower)
+
+
+CANDIDATES = 4  # nearest high-res triangles tested per texel (8: same colour error, 2× slower)
+
+
+class BakeSource:
+    """The textured scan a bake samples: its triangles in a closest-point index, their UVs and
+    the base-colour texels. Independent of the low mesh, so a run builds it on its second
+    thread while the low mesh is made."""
+
+    def __init__(self, high: Model) -> None:
+        positions, self.triangles, self.uvs, self.texels = _merged(high)
+        self.index = SurfaceIndex(positions[self.triangles], CANDIDATES)
 
 
 def _merged(model: Model) -> tuple[F64, I64, F64, npt.NDArray[np.uint8]]:
@@ -54,11 +66,10 @@ def _merged(model: Model) -> tuple[F64, I64, F64, npt.NDArray[np.uint8]]:
     return np.concatenate(positions), np.concatenate(triangles), np.concatenate(uvs), texels
 
 
-def rebake(high: Model, low: Model, *, options: BakeOptions = BakeOptions()) -> Model:
-    """Return ``low`` with a fresh xatlas UV atlas and base colour baked from ``high``'s texture."""
+def rebake(source: BakeSource, low: Model, *, options: BakeOptions = BakeOptions()) -> Model:
+    """Return ``low`` with a fresh xatlas UV atlas and base colour baked from ``source``."""
     if low.triangle_count == 0:
         raise InvalidInput(f"bake: low model {low.name!r} has 0 triangles (expected ≥ 1)")
-    hi_pos, hi_tri, hi_uv, hi_tex = _merged(high)
     lo_pos = np.concatenate([p.positions for p in low.primitives]).astype(np.float32)
     offsets = np.cumsum([0] + [p.vertex_count for p in low.primitives[:-1]])
     lo_tri = np.concatenate(
@@ -92,15 +103,14 @@ def rebake(high: Model, low: Model, *, options: BakeOptions = BakeOptions()) -> 
     points = np.einsum("pk,pkj->pj", b, positions[new_tri[tri]])
 
     # Nearest high-res surface point: candidate triangles by centroid, exact closest point among them.
-    found = SurfaceIndex(hi_pos[hi_tri], options.candidates).closest(points)
-    src_tri, src_bary = found.triangle, found.bary
-    uv = np.einsum("pk,pkj->pj", src_bary, hi_uv[hi_tri[src_tri]])
-    th, tw = hi_tex.shape[:2]
+    found = source.index.closest(points)
+    uv = np.einsum("pk,pkj->pj", found.bary, source.uvs[source.triangles[found.triangle]])
+    th, tw = source.texels.shape[:2]
     sx = np.floor((uv[:, 0] % 1.0) * tw).astype(np.int64).clip(0, tw - 1)
     sy = np.floor((uv[:, 1] % 1.0) * th).astype(np.int64).clip(0, th - 1)
 
     image = np.zeros((n * n, 3), dtype=np.uint8)
-    image[texel] = hi_tex[sy, sx]
+    image[texel] = source.texels[sy, sx]
     filled = np.zeros(n * n, dtype=bool)
     filled[texel] = True
     grid, islands = image.reshape(n, n, 3), filled.reshape(n, n)
@@ -120,5 +130,5 @@ def rebake(high: Model, low: Model, *, options: BakeOptions = BakeOptions()) -> 
         normals=None if normals is None else normals.astype(np.float32),
         uvs=new_uv.astype(np.float32),  # texel rows were indexed by v directly: glTF top-left origin
     )
-    step = {"stage": "bake", "atlas": n, "triangles": len(new_tri), "source_triangles": len(hi_tri)}
+    step = {"stage": "bake", "atlas": n, "triangles": len(new_tri), "source_triangles": len(source.triangles)}
     return Model(primitives=[primitive], materials=[material], name=low.name, steps=[*low.steps, step])

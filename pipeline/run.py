@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -28,6 +28,9 @@ from pipeline.provenance import Provenance, tool_versions, xmp_packet
 from pipeline.recipe import LevelSpec, Recipe, load_recipe
 from pipeline.textures import TextureOptions, TextureWork
 from pipeline.topology import survey_faces
+
+if TYPE_CHECKING:
+    from pipeline.bake import BakeSource  # xatlas is imported only for seam-heavy scans
 
 Progress = Callable[[str, float], None]
 MANIFEST_NAME = "manifest.json"
@@ -325,6 +328,17 @@ class _Scan:
         self.model = model
         self.background = background
         self._planes = background.submit(ScanPlanes, model) if fit else None
+        # Keyed by id(): each entry holds its model, so an id is never reused while cached.
+        self._bake_sources: dict[int, tuple[Model, Future[BakeSource]]] = {}
+
+    def bake_source(self, model: Model) -> Future[BakeSource]:
+        """What a re-bake from ``model`` (the scan or a larger level) samples, started on the
+        second thread once per model, while the low mesh is made."""
+        from pipeline.bake import BakeSource
+
+        if id(model) not in self._bake_sources:
+            self._bake_sources[id(model)] = (model, self.background.submit(BakeSource, model))
+        return self._bake_sources[id(model)][1]
 
     def fit(self, low: DecimateResult, options: FitOptions) -> DecimateResult:
         """``low`` moved onto the scan; its error the larger of the bound and what the fit measured."""
@@ -357,13 +371,13 @@ def _simplify(
         return scan.fit(result, FitOptions()) if recipe.fit else result
     from pipeline.bake import BakeOptions, rebake  # xatlas and scipy.ndimage: only for seam-heavy scans
 
+    source = scan.bake_source(base.model)
     low = decimate_ignoring_seams(base.model, wanted)
     low = DecimateResult(model=low.model, error_m=base.error_m + low.error_m)
     if recipe.fit:
         low = scan.fit(low, FitOptions(slide=True, iterations=2))
-    return DecimateResult(
-        model=rebake(base.model, low.model, options=BakeOptions(size=texture_px)), error_m=low.error_m
-    )
+    baked = rebake(source.result(), low.model, options=BakeOptions(size=texture_px))
+    return DecimateResult(model=baked, error_m=low.error_m)
 
 
 def _manifest(

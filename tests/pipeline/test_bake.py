@@ -11,7 +11,7 @@ from PIL import Image
 from scipy.spatial import cKDTree
 
 from benchmarks.surface_metrics import sample_surface
-from pipeline.bake import BakeOptions, rebake
+from pipeline.bake import BakeOptions, BakeSource, rebake
 from pipeline.bundle import Bundle
 from pipeline.ingest import load_model
 from pipeline.model import Material, Model, Primitive, Texture
@@ -47,7 +47,7 @@ def _sample(model: Model, bary: np.ndarray, tri: np.ndarray) -> tuple[np.ndarray
 
 def test_baked_colour_matches_source() -> None:
     high, low = _gradient_sheet(64, textured=True), _gradient_sheet(6, textured=False)
-    baked = rebake(high, low, options=BakeOptions(size=256))
+    baked = rebake(BakeSource(high), low, options=BakeOptions(size=256))
     uvs = baked.primitives[0].uvs
     assert uvs is not None and uvs.min() >= 0.0 and uvs.max() <= 1.0
     rng = np.random.default_rng(0)
@@ -62,8 +62,8 @@ def test_baked_colour_matches_source() -> None:
 
 def test_bake_is_deterministic() -> None:
     high, low = _gradient_sheet(32, textured=True), _gradient_sheet(6, textured=False)
-    first = rebake(high, low, options=BakeOptions(size=128))
-    second = rebake(high, low, options=BakeOptions(size=128))
+    first = rebake(BakeSource(high), low, options=BakeOptions(size=128))
+    second = rebake(BakeSource(high), low, options=BakeOptions(size=128))
     a, b = first.materials[0].base_color_texture, second.materials[0].base_color_texture
     assert a is not None and b is not None
     assert a.image.tobytes() == b.image.tobytes()
@@ -86,7 +86,7 @@ def test_bali_mask_rebake_keeps_colour(bali_mask: Path) -> None:
         target_error=1.0,
     )
     low = Model([Primitive(positions.astype(np.float32), destination[:count].reshape(-1, 3))], name="low")
-    baked = rebake(high, low, options=BakeOptions(size=512))
+    baked = rebake(BakeSource(high), low, options=BakeOptions(size=512))
     rng = np.random.default_rng(1)
     tri = rng.integers(0, baked.triangle_count, 5000)
     points, colour = _sample(baked, rng.dirichlet(np.ones(3), 5000), tri)
