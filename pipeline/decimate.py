@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import meshoptimizer
 import numpy as np
@@ -45,10 +46,11 @@ class DecimateResult:
 
 def simplify_primitive(
     primitive: Primitive, target: int, options: DecimateOptions
-) -> tuple[Primitive, float]:
-    """One primitive reduced to about ``target`` triangles, and its error in model units."""
+) -> tuple[Primitive, float, int]:
+    """One primitive reduced to about ``target`` triangles, its error in model units, and the
+    triangles the geometry-first pass left (0 when it did not run)."""
     if primitive.triangle_count <= target:
-        return primitive, 0.0
+        return primitive, 0.0, 0
     metric = [
         (name, weight)
         for name, weight in (
@@ -60,7 +62,7 @@ def simplify_primitive(
     ]
     # max_error is relative to the mesh's extent: meshopt_simplifyScale, as its errors are.
     limit = options.max_error * _scale(primitive)
-    spent = 0.0
+    spent, first = 0.0, 0
     if (
         metric
         and options.geometry_first_above
@@ -69,13 +71,14 @@ def simplify_primitive(
         primitive, spent = _simplified(
             primitive, round(options.geometry_first_above * target), limit, options
         )
+        first = primitive.triangle_count
     columns = [getattr(primitive, name) for name, _ in metric]
     weights = [weight for name, weight in metric for _ in range(getattr(primitive, name).shape[1])]
     attributes = np.ascontiguousarray(np.concatenate(columns, axis=1), dtype=np.float32) if columns else None
     low, error = _simplified(
         primitive, target, max(0.0, limit - spent), options, attributes, np.asarray(weights, dtype=np.float32)
     )
-    return low, spent + error
+    return low, spent + error, first
 
 
 def _scale(primitive: Primitive) -> float:
@@ -134,19 +137,21 @@ def decimate(model: Model, options: DecimateOptions) -> DecimateResult:
     if options.target_triangles < 1:
         raise InvalidInput(f"decimate: target of {options.target_triangles} triangles (expected ≥ 1)")
     total = model.triangle_count
-    primitives, worst = [], 0.0
+    primitives, worst, first = [], 0.0, 0
     for primitive in model.primitives:
         target = max(1, round(options.target_triangles * primitive.triangle_count / total))
-        simplified, error = simplify_primitive(primitive, target, options)
+        simplified, error, geometry_first = simplify_primitive(primitive, target, options)
         if simplified.triangle_count:
             primitives.append(simplified)
-        worst = max(worst, error)
-    step = {
+        worst, first = max(worst, error), first + geometry_first
+    step: dict[str, Any] = {
         "stage": "decimate",
         "target_triangles": options.target_triangles,
         "triangles": sum(p.triangle_count for p in primitives),
         "error": worst,
     }
+    if first:
+        step["geometry_first_triangles"] = first
     result = Model(
         primitives=primitives, materials=model.materials, name=model.name, steps=[*model.steps, step]
     )
