@@ -15,6 +15,7 @@ from PIL import Image
 from scipy import ndimage
 
 from hue_errors import InvalidInput
+from pipeline.ingest import unit_normals
 from pipeline.model import Material, Model, Primitive, Texture
 from pipeline.raster import rasterise_triangles
 from pipeline.surface import SurfaceIndex
@@ -67,7 +68,9 @@ def _merged(model: Model) -> tuple[F64, I64, F64, npt.NDArray[np.uint8]]:
 
 
 def rebake(source: BakeSource, low: Model, *, options: BakeOptions = BakeOptions()) -> Model:
-    """Return ``low`` with a fresh xatlas UV atlas and base colour baked from ``source``."""
+    """Return ``low`` with a fresh xatlas UV atlas, base colour baked from ``source``, and vertex
+    normals from its own geometry (``low`` comes from a seam-ignoring decimation and a fit that
+    moved it: no normals of its own hold)."""
     if low.triangle_count == 0:
         raise InvalidInput(f"bake: low model {low.name!r} has 0 triangles (expected ≥ 1)")
     lo_pos = np.concatenate([p.positions for p in low.primitives]).astype(np.float32)
@@ -85,12 +88,9 @@ def rebake(source: BakeSource, low: Model, *, options: BakeOptions = BakeOptions
     atlas.generate(pack_options=pack)  # xatlas is single-threaded and deterministic
     vmapping, new_tri, new_uv = atlas[0]
     positions = lo_pos[vmapping].astype(np.float64)
-    # Normals follow their vertex into the atlas, so chart seams do not become shading creases.
-    normals = (
-        np.concatenate([p.normals for p in low.primitives])[vmapping]
-        if all(p.normals is not None for p in low.primitives)
-        else None
-    )
+    # Normals of the low mesh as it is now (after any fit moved it), computed before the atlas
+    # splits vertices: they follow their vertex into the atlas, so chart seams do not crease.
+    normals = unit_normals(None, lo_pos.astype(np.float64), lo_tri)[vmapping]
     new_tri = new_tri.astype(np.int64)
 
     # Rasterise every atlas triangle in texel space: texel centre → barycentric → 3D point.
@@ -127,7 +127,7 @@ def rebake(source: BakeSource, low: Model, *, options: BakeOptions = BakeOptions
         positions=positions.astype(np.float32),
         indices=new_tri.astype(np.uint32),
         material=0,
-        normals=None if normals is None else normals.astype(np.float32),
+        normals=normals,
         uvs=new_uv.astype(np.float32),  # texel rows were indexed by v directly: glTF top-left origin
     )
     step = {"stage": "bake", "atlas": n, "triangles": len(new_tri), "source_triangles": len(source.triangles)}

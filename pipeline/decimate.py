@@ -12,7 +12,6 @@ import numpy.typing as npt
 from hue_errors import InvalidInput
 from pipeline import meshopt_abi  # noqa: F401  (declares the simplifier's C signature)
 from pipeline.clean import compact
-from pipeline.ingest import unit_normals
 from pipeline.model import Model, Primitive
 
 
@@ -184,11 +183,6 @@ def decimate_ignoring_seams(model: Model, options: DecimateOptions) -> DecimateR
     )
     kept = destination[:count].reshape(-1, 3)
     low = compact(Primitive(positions=vertices, indices=kept), np.ones(len(kept), dtype=bool))
-    low = Primitive(
-        positions=low.positions,
-        indices=low.indices,
-        normals=unit_normals(None, low.positions.astype(np.float64), low.indices.astype(np.int64)),
-    )
     error_m = float(error[0]) * float(meshoptimizer.simplify_scale(vertices))
     step = {
         "stage": "decimate",

@@ -60,6 +60,19 @@ def test_baked_colour_matches_source() -> None:
     assert np.percentile(error, 95) < 16.0
 
 
+def test_baked_normals_follow_the_low_mesh_as_it_is() -> None:
+    high, low = _gradient_sheet(64, textured=True), _gradient_sheet(6, textured=False)
+    low.primitives[0].positions[:, 1] += 0.2 * low.primitives[0].positions[:, 2]  # moved: a tilt
+    baked = rebake(BakeSource(high), low, options=BakeOptions(size=128)).primitives[0]
+    assert baked.normals is not None
+    corners = baked.positions[baked.indices]
+    faces = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+    faces /= np.linalg.norm(faces, axis=1, keepdims=True)
+    agreement = np.einsum("fkj,fj->fk", baked.normals[baked.indices], faces)
+    assert np.allclose(np.linalg.norm(baked.normals, axis=1), 1.0, atol=1e-5)
+    assert agreement.min() > 0.95  # each corner's normal is its surface's, tilt included
+
+
 def test_bake_is_deterministic() -> None:
     high, low = _gradient_sheet(32, textured=True), _gradient_sheet(6, textured=False)
     first = rebake(BakeSource(high), low, options=BakeOptions(size=128))
