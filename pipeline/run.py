@@ -19,6 +19,7 @@ from pipeline.clean import clean
 from pipeline.decimate import DecimateOptions, DecimateResult, decimate, decimate_ignoring_seams
 from pipeline.fit import FitOptions, ScanPlanes, fit_to_surface
 from pipeline.glb_write import EncodeOptions, GeometryCodec, write_glb
+from pipeline.identity_cache import IdentityCache
 from pipeline.ingest import load_model
 from pipeline.inspect import InspectReport, inspect_model
 from pipeline.model import Model
@@ -328,17 +329,14 @@ class _Scan:
         self.model = model
         self.background = background
         self._planes = background.submit(ScanPlanes, model) if fit else None
-        # Keyed by id(): each entry holds its model, so an id is never reused while cached.
-        self._bake_sources: dict[int, tuple[Model, Future[BakeSource]]] = {}
+        self._bake_sources: IdentityCache[Future[BakeSource]] = IdentityCache()
 
     def bake_source(self, model: Model) -> Future[BakeSource]:
         """What a re-bake from ``model`` (the scan or a larger level) samples, started on the
         second thread once per model, while the low mesh is made."""
         from pipeline.bake import BakeSource
 
-        if id(model) not in self._bake_sources:
-            self._bake_sources[id(model)] = (model, self.background.submit(BakeSource, model))
-        return self._bake_sources[id(model)][1]
+        return self._bake_sources.get(model, None, lambda: self.background.submit(BakeSource, model))
 
     def fit(self, low: DecimateResult, options: FitOptions) -> DecimateResult:
         """``low`` moved onto the scan; its error the larger of the bound and what the fit measured."""

@@ -12,6 +12,7 @@ from typing import Literal
 from PIL import Image
 
 from hue_errors import InvalidInput, TooLarge
+from pipeline.identity_cache import IdentityCache
 from pipeline.model import Model, Texture
 
 # Scans ship 8K atlases (67 Mpx, 256 MiB decoded as RGBA). Anything larger, or longer than
@@ -58,10 +59,13 @@ def decode_image(data: bytes, name: str) -> Texture:
 
 def resize_textures(model: Model, max_px: int) -> Model:
     """A copy of ``model`` whose textures fit in ``max_px`` (Lanczos, aspect kept, never upscaled)."""
+    return _with_textures(model, lambda texture: _fit(texture, max_px))
+
+
+def _with_textures(model: Model, change: Callable[[Texture], Texture]) -> Model:
+    """A copy of ``model`` with ``change`` applied to each base-colour texture."""
     materials = [
-        replace(
-            m, base_color_texture=None if m.base_color_texture is None else _fit(m.base_color_texture, max_px)
-        )
+        replace(m, base_color_texture=None if m.base_color_texture is None else change(m.base_color_texture))
         for m in model.materials
     ]
     return Model(primitives=model.primitives, materials=materials, name=model.name, steps=list(model.steps))
@@ -101,9 +105,8 @@ class TextureWork:
 
     def __init__(self, executor: Executor) -> None:
         self._executor = executor
-        # Keyed by id(): each entry holds its texture, so an id is never reused while cached.
-        self._made: dict[tuple[int, int, TextureOptions], tuple[Texture, Future[_Made]]] = {}
-        self._encoded: dict[tuple[int, TextureOptions], tuple[Texture, bytes, str]] = {}
+        self._made: IdentityCache[Future[_Made]] = IdentityCache()
+        self._encoded: IdentityCache[tuple[bytes, str]] = IdentityCache()
 
     def prefetch(self, model: Model, max_px: int, options: TextureOptions) -> None:
         """Start on ``model``'s textures for a level of ``max_px`` encoded with ``options``."""
@@ -114,31 +117,24 @@ class TextureWork:
     def resize(self, model: Model, max_px: int, options: TextureOptions) -> Model:
         """:func:`resize_textures` through the shared work; their encodings are kept for
         :meth:`encode`."""
-        materials = []
-        for material in model.materials:
-            texture = material.base_color_texture
-            if texture is not None:
-                made = self._make(texture, max_px, options).result()
-                self._encoded[(id(made.texture), options)] = (made.texture, made.data, made.mime)
-                texture = made.texture
-            materials.append(replace(material, base_color_texture=texture))
-        return Model(
-            primitives=model.primitives, materials=materials, name=model.name, steps=list(model.steps)
-        )
+
+        def resized(texture: Texture) -> Texture:
+            made = self._make(texture, max_px, options).result()
+            self._encoded.get(made.texture, options, lambda: (made.data, made.mime))
+            return made.texture
+
+        return _with_textures(model, resized)
 
     def encode(self, texture: Texture, options: TextureOptions) -> tuple[bytes, str]:
         """:func:`encode_image`, made at most once per texture and options."""
-        known = self._encoded.get((id(texture), options))
-        if known is None:
-            known = (texture, *encode_image(texture, options))
-            self._encoded[(id(texture), options)] = known
-        return known[1], known[2]
+        return self._encoded.get(texture, options, lambda: encode_image(texture, options))
 
     def _make(self, texture: Texture, max_px: int, options: TextureOptions) -> Future[_Made]:
-        key = (id(texture), max_px, options)
-        if key not in self._made:
-            self._made[key] = (texture, self._executor.submit(_resized_and_encoded, texture, max_px, options))
-        return self._made[key][1]
+        return self._made.get(
+            texture,
+            (max_px, options),
+            lambda: self._executor.submit(_resized_and_encoded, texture, max_px, options),
+        )
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ def position_ids(primitive: Primitive) -> IndexArray:
     return equal_row_ids(primitive.positions)
 
 
-def face_labels(corners: IndexArray, id_count: int) -> tuple[int, LabelArray]:
+def _face_labels(corners: IndexArray, id_count: int) -> tuple[int, LabelArray]:
     """Connected pieces of faces given by corner ids (M, 3) below ``id_count``: how many, and the
     piece of each face (numbered densely)."""
     if len(corners) == 0:
@@ -95,11 +95,11 @@ class FaceSurvey:
         """Connected pieces of the faces in ``keep`` (all faces by default: counted once)."""
         if keep is None or keep.all():
             return self._all_components
-        return face_labels(self.corners[keep], self.position_count)
+        return _face_labels(self.corners[keep], self.position_count)
 
     @cached_property
     def _all_components(self) -> tuple[int, LabelArray]:
-        return face_labels(self.corners, self.position_count)
+        return _face_labels(self.corners, self.position_count)
 
 
 def survey_faces(primitive: Primitive) -> FaceSurvey:
@@ -124,4 +124,4 @@ def uv_island_labels(primitive: Primitive) -> tuple[int, LabelArray]:
     if primitive.uvs is None or primitive.triangle_count == 0:
         return 0, np.zeros(primitive.triangle_count, dtype=np.int32)
     keyed = np.concatenate([primitive.positions, primitive.uvs], axis=1)
-    return face_labels(equal_row_ids(keyed)[primitive.indices], len(keyed))
+    return _face_labels(equal_row_ids(keyed)[primitive.indices], len(keyed))
