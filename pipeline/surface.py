@@ -1,4 +1,4 @@
-"""Closest points on a triangle soup: the query the re-bake, the vertex fit and the benchmark share."""
+"""Closest points on a triangle soup: the query the re-bake and the benchmark's metrics share."""
 
 from __future__ import annotations
 
