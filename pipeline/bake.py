@@ -15,8 +15,8 @@ from PIL import Image
 from scipy import ndimage
 
 from hue_errors import InvalidInput
-from pipeline.ingest import unit_normals
 from pipeline.model import Material, Model, Primitive, Texture
+from pipeline.normals import unit_normals
 from pipeline.raster import rasterise_triangles
 from pipeline.surface import SurfaceIndex
 

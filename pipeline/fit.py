@@ -21,6 +21,7 @@ from scipy.sparse.linalg import cg
 from scipy.spatial import cKDTree
 
 from pipeline.model import Model, Primitive
+from pipeline.normals import face_normals, vertex_normals
 from pipeline.topology import equal_row_ids
 
 F64 = npt.NDArray[np.float64]
@@ -68,20 +69,9 @@ def _welded(model: Model) -> tuple[F64, I64, I64]:
     return points, group, group[faces]
 
 
-def _face_normals(points: F64, faces: I64) -> F64:
-    """Un-normalised (area-weighted) face normals."""
-    corners = points[faces]
-    normals: F64 = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
-    return normals
-
-
 def _frames(points: F64, faces: I64) -> F64:
-    """Per vertex (N, 3, 3): the area-weighted normal, then two tangents."""
-    normals = np.zeros_like(points)
-    face = _face_normals(points, faces)
-    for k in range(3):
-        np.add.at(normals, faces[:, k], face)
-    normals /= np.maximum(np.linalg.norm(normals, axis=1), 1e-30)[:, None]
+    """Per vertex (N, 3, 3): the normal, then two tangents."""
+    normals = vertex_normals(points, faces)
     helper = np.where(np.abs(normals[:, :1]) < 0.9, [[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]])
     first = np.cross(normals, helper)
     first /= np.maximum(np.linalg.norm(first, axis=1), 1e-30)[:, None]
@@ -126,10 +116,11 @@ def _samples(moved: F64, faces: I64) -> F64:
 
 def _step(
     scan: ScanPlanes, moved: F64, faces: I64, frames: F64, reach: float, options: FitOptions
-) -> tuple[F64, F64]:
+) -> tuple[F64, F64, F32]:
     """One point-to-plane least-squares move of every vertex (N, 3): each sample on a low
-    triangle is pulled onto the plane of the nearest scan face. Also returns the samples' gaps."""
-    area = np.linalg.norm(_face_normals(moved, faces), axis=1)
+    triangle is pulled onto the plane of the nearest scan face. Also returns the samples' gaps
+    and those planes' normals."""
+    area = np.linalg.norm(face_normals(moved, faces), axis=1)
     gap, distance, nearest = scan.gaps(_samples(moved, faces))
     plane = scan.normals[nearest]
     face_of = np.repeat(np.arange(len(faces)), len(SAMPLES))
@@ -155,13 +146,13 @@ def _step(
     damped = normal_matrix + sparse.diags(damping)
     solution, _ = cg(damped, system.T @ (gap * weight), rtol=1e-5, maxiter=100)
     move: F64 = np.einsum("na,naj->nj", solution.reshape(-1, axes), frames[:, :axes])
-    return move, gap
+    return move, gap, plane
 
 
 @dataclass(frozen=True)
 class FitResult:
     model: Model
-    max_distance: float  # largest distance from a sample of the fitted surface to the scan's planes
+    max_distance: float  # largest distance from a sample of the fitted surface to the plane it was fitted to
 
 
 def fit_to_surface(
@@ -175,23 +166,26 @@ def fit_to_surface(
     reach = 2 * limit + scan.edge
     points, group, faces = _welded(low)
     frames = _frames(points, faces)
-    facing = _face_normals(points, faces)
+    facing = face_normals(points, faces)
     solid = np.linalg.norm(facing, axis=1) > 0  # zero-area faces have no side to flip to
     offset = np.zeros_like(points)
     gaps = []
     for _ in range(max(1, options.iterations)):
-        move, gap = _step(scan, points + offset, faces, frames, reach, options)
+        move, gap, plane = _step(scan, points + offset, faces, frames, reach, options)
         gaps.append(gap)
         trial = offset + move
         length = np.linalg.norm(trial, axis=1)
         trial *= np.minimum(1.0, limit / np.maximum(length, 1e-30))[:, None]
         for attempt in range(BACKTRACKS + 1):
-            flipped = solid & ((_face_normals(points + trial, faces) * facing).sum(axis=1) <= 0)
+            flipped = solid & ((face_normals(points + trial, faces) * facing).sum(axis=1) <= 0)
             if not flipped.any():
                 break
             culprits = np.unique(faces[flipped])
             halfway = (trial[culprits] + offset[culprits]) / 2
             trial[culprits] = offset[culprits] if attempt == BACKTRACKS else halfway
+        # Each sample's distance to its plane after the move: a plane's distance is linear in
+        # position, so this is exact without a second search of the scan.
+        after = np.abs(gap - (plane * _samples(trial - offset, faces)).sum(axis=1))
         offset = trial
     fitted = (points + offset).astype(np.float32)
     primitives, start = [], 0
@@ -208,7 +202,6 @@ def fit_to_surface(
                 colors=prim.colors,
             )
         )
-    after = np.abs(scan.gaps(_samples(points + offset, faces))[0])
     record = {
         "stage": "fit",
         "slide": options.slide,

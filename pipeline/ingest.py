@@ -95,23 +95,3 @@ def check_geometry(
         raise InvalidInput(
             f"ingest: {name}: primitive {primitive} has faces pointing past its {len(positions)} vertices"
         )
-
-
-def unit_normals(
-    normals: npt.ArrayLike | None, vertices: npt.NDArray[np.float64], faces: npt.NDArray[np.int64]
-) -> npt.NDArray[np.float32]:
-    """The file's vertex normals scaled to unit length (glTF 2.0 §3.7.2.1 requires it; OBJ and PLY
-    writers often store them unnormalized); missing or zero ones become face-averaged normals."""
-
-    result = None if normals is None else np.array(normals, dtype=np.float64).reshape(-1, 3)
-    missing = None if result is None else np.linalg.norm(result, axis=1) < 1e-12
-    if result is None or (missing is not None and missing.any()):
-        import trimesh  # see load_model: only meshes without usable normals need it
-
-        derived = trimesh.Trimesh(vertices=vertices, faces=faces, process=False).vertex_normals
-        if result is None:
-            result = np.array(derived, dtype=np.float64).reshape(-1, 3)
-        else:
-            result[missing] = derived[missing]
-    unit: npt.NDArray[np.float64] = result / np.maximum(np.linalg.norm(result, axis=1), 1e-12)[:, None]
-    return unit.astype(np.float32)

@@ -14,8 +14,9 @@ from trimesh.resolvers import Resolver
 
 from hue_errors import HueARError, InvalidInput
 from pipeline.bundle import Bundle
-from pipeline.ingest import check_geometry, unit_normals
+from pipeline.ingest import check_geometry
 from pipeline.model import Material, Model, Primitive, Texture
+from pipeline.normals import unit_normals
 from pipeline.ply_read import ply_model
 from pipeline.textures import decode_image
 

@@ -9,8 +9,9 @@ import numpy as np
 import numpy.typing as npt
 
 from hue_errors import InvalidInput
-from pipeline.ingest import check_geometry, unit_normals
+from pipeline.ingest import check_geometry
 from pipeline.model import Material, Model, Primitive
+from pipeline.normals import unit_normals
 
 PLY_TYPES = {
     "char": "i1",
