@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from pipeline.batches import map_batches
+
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
+BATCH = 5_000  # triangles per batch: bounds each batch's candidate pixels
 
 
 def box_pixels(x0: F64, y0: F64, width: I64, counts: I64) -> tuple[I64, F64, F64]:
@@ -29,9 +32,17 @@ def pixel_barycentrics(x: F64, y: F64, area: F64, px: npt.ArrayLike, py: npt.Arr
 
 def rasterise_triangles(corners: F64, size: int) -> tuple[I64, I64, F64]:
     """The texels of a ``size``² image whose centres lie in each triangle, from its (M, 3, 2) corners
-    in texel units: flat texel index, triangle index and barycentric weights (K, 3) per texel."""
-    n = size
-    x, y = corners[..., 0], corners[..., 1]
+    in texel units: flat texel index, triangle index and barycentric weights (K, 3) per texel,
+    in triangle order. Batches of triangles run on every core."""
+    parts = map_batches(lambda batch: _rasterise(corners, batch, size), len(corners), BATCH)
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, 3))
+    texel, owner, bary = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return texel, owner, bary
+
+
+def _rasterise(corners: F64, batch: slice, n: int) -> tuple[I64, I64, F64]:
+    x, y = corners[batch, :, 0], corners[batch, :, 1]
     area = (x[:, 1] - x[:, 0]) * (y[:, 2] - y[:, 0]) - (x[:, 2] - x[:, 0]) * (y[:, 1] - y[:, 0])
     x0, x1 = np.floor(x.min(1)).clip(0, n - 1), np.ceil(x.max(1)).clip(0, n - 1)
     y0, y1 = np.floor(y.min(1)).clip(0, n - 1), np.ceil(y.max(1)).clip(0, n - 1)
@@ -42,4 +53,4 @@ def rasterise_triangles(corners: F64, size: int) -> tuple[I64, I64, F64]:
     px, py = columns.astype(np.int64), rows.astype(np.int64)
     bary = pixel_barycentrics(x[owner], y[owner], area[owner], px, py)
     inside = (bary >= -1e-6).all(1)
-    return py[inside] * n + px[inside], owner[inside], bary[inside]
+    return py[inside] * n + px[inside], owner[inside] + (batch.start or 0), bary[inside]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
+
+from pipeline.batches import map_batches
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -77,9 +77,7 @@ class SurfaceIndex:
     def closest(self, points: F64) -> Closest:
         if len(points) == 0:
             return Closest(np.zeros(0, dtype=np.int64), np.zeros((0, 3)), np.zeros(0))
-        starts = range(0, len(points), CHUNK)
-        with ThreadPoolExecutor(max_workers=min(len(starts), os.cpu_count() or 1)) as pool:
-            parts = list(pool.map(lambda start: self._closest(points[start : start + CHUNK]), starts))
+        parts = map_batches(lambda batch: self._closest(points[batch]), len(points), CHUNK)
         return Closest(*(np.concatenate(column) for column in zip(*parts, strict=True)))
 
     def _closest(self, part: F64) -> tuple[I64, F64, F64]:
