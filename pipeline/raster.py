@@ -20,13 +20,34 @@ def box_pixels(x0: F64, y0: F64, width: I64, counts: I64) -> tuple[I64, F64, F64
     return owner, x0[owner] + local % width[owner], y0[owner] + local // width[owner]
 
 
-def pixel_barycentrics(x: F64, y: F64, area: F64, px: npt.ArrayLike, py: npt.ArrayLike) -> F64:
-    """Barycentric weights (K, 3) of the pixel centres (px + ½, py + ½) in triangles with corner
-    coordinates ``x``, ``y`` (K, 3) and signed doubled area ``area`` (K,)."""
+def edge_coefficients(x: F64, y: F64, area: F64) -> F64:
+    """Per triangle with corner coordinates ``x``, ``y`` (M, 3) and signed doubled area ``area``
+    (M,): (M, 6) coefficients of its first two barycentric weights as linear functions of the
+    point, b0 = c0·x + c1·y + c2 and b1 = c3·x + c4·y + c5: computed once per triangle, they
+    make each pixel's weights two multiply-adds (several times faster than edge functions)."""
+    inverse = 1.0 / np.where(area != 0, area, 1.0)
+    coefficients: F64 = np.stack(
+        [
+            (y[:, 1] - y[:, 2]) * inverse,
+            (x[:, 2] - x[:, 1]) * inverse,
+            (x[:, 1] * y[:, 2] - x[:, 2] * y[:, 1]) * inverse,
+            (y[:, 2] - y[:, 0]) * inverse,
+            (x[:, 0] - x[:, 2]) * inverse,
+            (x[:, 2] * y[:, 0] - x[:, 0] * y[:, 2]) * inverse,
+        ],
+        axis=1,
+    )
+    return coefficients
+
+
+def pixel_barycentrics(coefficients: F64, owner: I64, px: npt.ArrayLike, py: npt.ArrayLike) -> F64:
+    """Barycentric weights (K, 3) of the pixel centres (px + ½, py + ½) in triangles ``owner``,
+    from their :func:`edge_coefficients`."""
     cx, cy = np.asarray(px) + 0.5, np.asarray(py) + 0.5
-    w0 = (x[:, 1] - cx) * (y[:, 2] - cy) - (x[:, 2] - cx) * (y[:, 1] - cy)
-    w1 = (x[:, 2] - cx) * (y[:, 0] - cy) - (x[:, 0] - cx) * (y[:, 2] - cy)
-    bary: F64 = np.stack([w0, w1, area - w0 - w1], axis=1) / area[:, None]
+    k = coefficients[owner]
+    b0 = k[:, 0] * cx + k[:, 1] * cy + k[:, 2]
+    b1 = k[:, 3] * cx + k[:, 4] * cy + k[:, 5]
+    bary: F64 = np.stack([b0, b1, 1.0 - b0 - b1], axis=1)
     return bary
 
 
@@ -51,6 +72,6 @@ def _rasterise(corners: F64, batch: slice, n: int) -> tuple[I64, I64, F64]:
     counts = np.where(np.abs(area) > 1e-12, w * h, 0)
     owner, columns, rows = box_pixels(x0, y0, w, counts)
     px, py = columns.astype(np.int64), rows.astype(np.int64)
-    bary = pixel_barycentrics(x[owner], y[owner], area[owner], px, py)
+    bary = pixel_barycentrics(edge_coefficients(x, y, area), owner, px, py)
     inside = (bary >= -1e-6).all(1)
     return py[inside] * n + px[inside], owner[inside] + (batch.start or 0), bary[inside]
