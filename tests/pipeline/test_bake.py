@@ -16,6 +16,7 @@ from pipeline.bundle import Bundle
 from pipeline.ingest import load_model
 from pipeline.model import Material, Model, Primitive, Texture
 from pipeline.run import run_pipeline
+from pipeline.topology import uv_island_count
 from tests.pipeline.conftest import Validator, error_messages
 from tests.pipeline.synthetic import gltf_document, grid, write_gltf
 
@@ -71,6 +72,15 @@ def test_baked_normals_follow_the_low_mesh_as_it_is() -> None:
     agreement = np.einsum("fkj,fj->fk", baked.normals[baked.indices], faces)
     assert np.allclose(np.linalg.norm(baked.normals, axis=1), 1.0, atol=1e-5)
     assert agreement.min() > 0.95  # each corner's normal is its surface's, tilt included
+
+
+def test_charts_are_capped_at_a_share_of_the_surface() -> None:
+    high, low = _gradient_sheet(32, textured=True), _gradient_sheet(16, textured=False)
+    source = BakeSource(high)
+    whole = rebake(source, low, options=BakeOptions(size=128, max_chart_share=1.0))
+    capped = rebake(source, low, options=BakeOptions(size=128, max_chart_share=0.05))
+    assert uv_island_count(whole.primitives[0]) <= 2  # a gently curved sheet opens out in one piece
+    assert uv_island_count(capped.primitives[0]) >= 10  # xatlas treats the cap as a guide
 
 
 def test_bake_is_deterministic() -> None:
