@@ -21,6 +21,14 @@ def map_threads(function: Callable[[_T], _R], items: Sequence[_T]) -> Iterator[_
         yield from pool.map(function, items)
 
 
+def side_by_side(first: Callable[[], _T], second: Callable[[], _R]) -> tuple[_T, _R]:
+    """``first()`` on a second thread while ``second()`` runs on this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        started = pool.submit(first)
+        other = second()
+        return started.result(), other
+
+
 def map_batches(function: Callable[[slice], _R], count: int, size: int) -> list[_R]:
     """``function`` of each slice of ``size`` items of ``range(count)``, in order; independent
     batches, so the results do not depend on the number of threads."""
