@@ -86,7 +86,8 @@ def rebake(source: BakeSource, low: Model, *, options: BakeOptions = BakeOptions
     atlas = xatlas.Atlas()
     atlas.add_mesh(lo_pos, lo_tri.astype(np.uint32))
     charts = xatlas.ChartOptions()
-    area = np.linalg.norm(face_normals(lo_pos.astype(np.float64), lo_tri), axis=1).sum() / 2
+    lo_points = lo_pos.astype(np.float64)
+    area = np.linalg.norm(face_normals(lo_points, lo_tri), axis=1).sum() / 2
     charts.max_chart_area = float(area * options.max_chart_share)
     pack = xatlas.PackOptions()
     pack.resolution = options.size
@@ -97,7 +98,7 @@ def rebake(source: BakeSource, low: Model, *, options: BakeOptions = BakeOptions
     positions = lo_pos[vmapping].astype(np.float64)
     # Normals of the low mesh as it is now (after any fit moved it), computed before the atlas
     # splits vertices: they follow their vertex into the atlas, so chart seams do not crease.
-    normals = unit_normals(None, lo_pos.astype(np.float64), lo_tri)[vmapping]
+    normals = unit_normals(None, lo_points, lo_tri)[vmapping]
     new_tri = new_tri.astype(np.int64)
 
     # Rasterise every atlas triangle in texel space: texel centre → barycentric → 3D point.

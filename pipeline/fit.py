@@ -171,6 +171,7 @@ def fit_to_surface(
     offset = np.zeros_like(points)
     gaps = []
     for _ in range(max(1, options.iterations)):
+        previous = offset
         move, gap, plane = _step(scan, points + offset, faces, frames, reach, options)
         gaps.append(gap)
         trial = offset + move
@@ -183,10 +184,10 @@ def fit_to_surface(
             culprits = np.unique(faces[flipped])
             halfway = (trial[culprits] + offset[culprits]) / 2
             trial[culprits] = offset[culprits] if attempt == BACKTRACKS else halfway
-        # Each sample's distance to its plane after the move: a plane's distance is linear in
-        # position, so this is exact without a second search of the scan.
-        after = np.abs(gap - (plane * _samples(trial - offset, faces)).sum(axis=1))
         offset = trial
+    # Each sample's distance to its plane after the last move: a plane's distance is linear in
+    # position, so this is exact without a second search of the scan.
+    after = np.abs(gap - (plane * _samples(offset - previous, faces)).sum(axis=1))
     fitted = (points + offset).astype(np.float32)
     primitives, start = [], 0
     for prim in low.primitives:

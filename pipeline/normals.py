@@ -17,16 +17,19 @@ I64 = npt.NDArray[np.int64]
 
 def face_normals(points: F64, faces: I64) -> F64:
     """Un-normalised face normals: their length is twice the face's area."""
-    corners = points[faces]
+    return _corner_cross(points[faces])
+
+
+def _corner_cross(corners: F64) -> F64:
     normals: F64 = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
     return normals
 
 
 def vertex_normals(points: F64, faces: I64) -> F64:
     """Unit angle-weighted vertex normals; a vertex no face with an area uses gets (0, 0, 0)."""
-    face = face_normals(points, faces)
-    face /= np.maximum(np.linalg.norm(face, axis=1), 1e-300)[:, None]
     corners = points[faces]
+    face = _corner_cross(corners)
+    face /= np.maximum(np.linalg.norm(face, axis=1), 1e-300)[:, None]
     normals = np.zeros_like(points, dtype=np.float64)
     for k in range(3):
         first = corners[:, (k + 1) % 3] - corners[:, k]

@@ -74,4 +74,4 @@ def _rasterise(corners: F64, batch: slice, n: int) -> tuple[I64, I64, F64]:
     px, py = columns.astype(np.int64), rows.astype(np.int64)
     bary = pixel_barycentrics(edge_coefficients(x, y, area), owner, px, py)
     inside = (bary >= -1e-6).all(1)
-    return py[inside] * n + px[inside], owner[inside] + (batch.start or 0), bary[inside]
+    return py[inside] * n + px[inside], owner[inside] + batch.start, bary[inside]
