@@ -7,7 +7,7 @@ import pytest
 import trimesh
 
 from pipeline.decimate import DecimateOptions, decimate
-from pipeline.fit import FitOptions, ScanPlanes, fit_to_surface
+from pipeline.fit import FitOptions, NormalEquations, ScanPlanes, fit_to_surface
 from pipeline.model import Model, Primitive
 
 
@@ -78,3 +78,31 @@ def test_nothing_to_fit_returns_the_model() -> None:
     scan = _sphere(2)
     result = fit_to_surface(ScanPlanes(scan), scan, 0.0)
     assert result.model is scan
+
+
+@pytest.mark.parametrize("axes", [1, 3])
+def test_normal_equations_sum_every_faces_block_in_place(axes: int) -> None:
+    rng = np.random.default_rng(7)
+    vertices = 9  # vertex 8 is in no face: its equation is only its diagonal
+    faces = np.array([rng.choice(8, 3, replace=False) for _ in range(12)], dtype=np.int64)
+    rows = rng.normal(size=(len(faces), 5, 3 * axes))  # 5 samples per face, (corner, axis) columns
+    values = rng.normal(size=(len(faces), 3, axes))
+    equations = NormalEquations(faces, vertices, axes)
+
+    blocks = np.einsum("fsi,fsj->fij", rows, rows)
+    data = equations.sums(blocks)
+    data[equations.diagonal] += 1.0
+    matrix = equations.matrix(data).toarray()
+
+    expected = np.eye(axes * vertices)
+    vector = np.zeros(axes * vertices)
+    for face, block, value in zip(faces, blocks.reshape(len(faces), 3 * axes, 3 * axes), values, strict=True):
+        columns = (axes * face[:, None] + np.arange(axes)).reshape(-1)
+        expected[np.ix_(columns, columns)] += block
+        vector[columns] += value.reshape(-1)
+    np.testing.assert_allclose(matrix, expected, atol=1e-12)
+    np.testing.assert_allclose(equations.vector(values), vector, atol=1e-12)
+    own = data[equations.own_blocks]
+    np.testing.assert_allclose(
+        own, [expected[axes * v : axes * v + axes, axes * v : axes * v + axes] for v in range(vertices)]
+    )
