@@ -1,4 +1,5 @@
-"""Re-unwrap a decimated mesh with xatlas and bake base colour from the full-resolution scan.
+"""Re-unwrap a decimated mesh with xatlas (``pipeline.unwrap``) and bake base colour from the
+full-resolution scan.
 
 For seam-heavy photogrammetry, seam-locked decimation stalls; decimating with seams
 ignored and re-baking the texture onto a fresh atlas reaches low triangle counts.
@@ -10,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import xatlas
 from PIL import Image
 from scipy import ndimage
 
@@ -19,9 +19,11 @@ from pipeline.model import Material, Model, Primitive, Texture
 from pipeline.normals import face_normals, unit_normals
 from pipeline.raster import rasterise_triangles
 from pipeline.surface import SurfaceIndex
+from pipeline.unwrap import Atlas, AtlasJob, AtlasOptions
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
+F32 = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)
@@ -71,40 +73,45 @@ def _merged(model: Model) -> tuple[F64, I64, F64, npt.NDArray[np.uint8]]:
     return np.concatenate(positions), np.concatenate(triangles), np.concatenate(uvs), texels
 
 
-def rebake(source: BakeSource, low: Model, *, options: BakeOptions = BakeOptions()) -> Model:
-    """Return ``low`` with a fresh xatlas UV atlas, base colour baked from ``source``, and vertex
-    normals from its own geometry (``low`` comes from a seam-ignoring decimation and a fit that
-    moved it: no normals of its own hold)."""
+def _merged_low(low: Model) -> tuple[F32, I64]:
     if low.triangle_count == 0:
         raise InvalidInput(f"bake: low model {low.name!r} has 0 triangles (expected ≥ 1)")
-    lo_pos = np.concatenate([p.positions for p in low.primitives]).astype(np.float32)
+    positions = np.concatenate([p.positions for p in low.primitives]).astype(np.float32)
     offsets = np.cumsum([0] + [p.vertex_count for p in low.primitives[:-1]])
-    lo_tri = np.concatenate(
+    triangles = np.concatenate(
         [p.indices.astype(np.int64) + o for p, o in zip(low.primitives, offsets, strict=True)]
     )
+    return positions, triangles
 
-    atlas = xatlas.Atlas()
-    atlas.add_mesh(lo_pos, lo_tri.astype(np.uint32))
-    charts = xatlas.ChartOptions()
+
+def start_atlas(low: Model, options: BakeOptions = BakeOptions()) -> AtlasJob:
+    """A fresh xatlas atlas of ``low``, made in a child process while the caller goes on (a run
+    fits ``low`` to the scan meanwhile: the fit moves vertices by at most the decimation error,
+    far less than a chart, and keeps every triangle, so the charts still hold)."""
+    positions, triangles = _merged_low(low)
+    area = np.linalg.norm(face_normals(positions.astype(np.float64), triangles), axis=1).sum() / 2
+    settings = AtlasOptions(options.size, options.padding, float(area * options.max_chart_share))
+    return AtlasJob(positions, triangles, settings)
+
+
+def rebake(source: BakeSource, low: Model, atlas: Atlas, *, options: BakeOptions = BakeOptions()) -> Model:
+    """Return ``low`` on ``atlas`` (from ``start_atlas`` of ``low`` or of it before a fit), base
+    colour baked from ``source``, and vertex normals from its own geometry (``low`` comes from a
+    seam-ignoring decimation and a fit that moved it: no normals of its own hold)."""
+    lo_pos, lo_tri = _merged_low(low)
+    if len(atlas.triangles) != len(lo_tri) or atlas.vertices.max() >= len(lo_pos):
+        raise ValueError(f"bake: the atlas is not of {low.name!r}'s mesh")
     lo_points = lo_pos.astype(np.float64)
-    area = np.linalg.norm(face_normals(lo_points, lo_tri), axis=1).sum() / 2
-    charts.max_chart_area = float(area * options.max_chart_share)
-    pack = xatlas.PackOptions()
-    pack.resolution = options.size
-    pack.padding = options.padding
-    pack.bilinear = True
-    atlas.generate(chart_options=charts, pack_options=pack)  # xatlas is single-threaded and deterministic
-    vmapping, new_tri, new_uv = atlas[0]
-    positions = lo_pos[vmapping].astype(np.float64)
-    # Normals of the low mesh as it is now (after any fit moved it), computed before the atlas
-    # splits vertices: they follow their vertex into the atlas, so chart seams do not crease.
-    normals = unit_normals(None, lo_points, lo_tri)[vmapping]
-    new_tri = new_tri.astype(np.int64)
+    positions = lo_points[atlas.vertices]
+    # Normals of the low mesh as it is now (after any fit moved it), computed on its own
+    # vertices: they follow their vertex into the atlas, so chart seams do not crease.
+    normals = unit_normals(None, lo_points, lo_tri)[atlas.vertices]
+    new_tri, new_uv = atlas.triangles, atlas.uvs
 
     # Rasterise every atlas triangle in texel space: texel centre → barycentric → 3D point.
     n = options.size
     # xatlas UV origin matches image row 0 after the flip below.
-    texel, owner, bary = rasterise_triangles(new_uv[new_tri] * n, n)
+    texel, owner, bary = rasterise_triangles((new_uv[new_tri] * n).astype(np.float64), n)
     texel, first = np.unique(texel, return_index=True)  # lowest triangle id wins: deterministic
     tri = owner[first]
     b = bary[first]

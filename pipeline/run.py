@@ -367,14 +367,16 @@ def _simplify(
     stalled = result.model.triangle_count > recipe.rebake_above * wanted.target_triangles
     if not (recipe.rebake_above and stalled and _textured(base.model)):
         return scan.fit(result, FitOptions()) if recipe.fit else result
-    from pipeline.bake import BakeOptions, rebake  # xatlas and scipy.ndimage: only for seam-heavy scans
+    from pipeline.bake import BakeOptions, rebake, start_atlas  # scipy.ndimage: only for seam-heavy scans
 
     source = scan.bake_source(base.model)
     low = decimate_ignoring_seams(base.model, wanted)
     low = DecimateResult(model=low.model, error_m=base.error_m + low.error_m)
-    if recipe.fit:
-        low = scan.fit(low, FitOptions(slide=True, iterations=2))
-    baked = rebake(source.result(), low.model, options=BakeOptions(size=texture_px))
+    options = BakeOptions(size=texture_px)
+    with start_atlas(low.model, options) as atlas:  # in a child process, beside the fit
+        if recipe.fit:
+            low = scan.fit(low, FitOptions(slide=True, iterations=2))
+        baked = rebake(source.result(), low.model, atlas.result(), options=options)
     return DecimateResult(model=baked, error_m=low.error_m)
 
 

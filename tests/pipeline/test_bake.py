@@ -11,7 +11,7 @@ from PIL import Image
 from scipy.spatial import cKDTree
 
 from benchmarks.surface_metrics import sample_surface
-from pipeline.bake import BakeOptions, BakeSource, rebake
+from pipeline.bake import BakeOptions, BakeSource, rebake, start_atlas
 from pipeline.bundle import Bundle
 from pipeline.ingest import load_model
 from pipeline.model import Material, Model, Primitive, Texture
@@ -46,9 +46,14 @@ def _sample(model: Model, bary: np.ndarray, tri: np.ndarray) -> tuple[np.ndarray
     ]
 
 
+def _rebaked(source: BakeSource, low: Model, options: BakeOptions) -> Model:
+    with start_atlas(low, options) as atlas:
+        return rebake(source, low, atlas.result(), options=options)
+
+
 def test_baked_colour_matches_source() -> None:
     high, low = _gradient_sheet(64, textured=True), _gradient_sheet(6, textured=False)
-    baked = rebake(BakeSource(high), low, options=BakeOptions(size=256))
+    baked = _rebaked(BakeSource(high), low, BakeOptions(size=256))
     uvs = baked.primitives[0].uvs
     assert uvs is not None and uvs.min() >= 0.0 and uvs.max() <= 1.0
     rng = np.random.default_rng(0)
@@ -64,7 +69,7 @@ def test_baked_colour_matches_source() -> None:
 def test_baked_normals_follow_the_low_mesh_as_it_is() -> None:
     high, low = _gradient_sheet(64, textured=True), _gradient_sheet(6, textured=False)
     low.primitives[0].positions[:, 1] += 0.2 * low.primitives[0].positions[:, 2]  # moved: a tilt
-    baked = rebake(BakeSource(high), low, options=BakeOptions(size=128)).primitives[0]
+    baked = _rebaked(BakeSource(high), low, BakeOptions(size=128)).primitives[0]
     assert baked.normals is not None
     corners = baked.positions[baked.indices]
     faces = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
@@ -77,16 +82,16 @@ def test_baked_normals_follow_the_low_mesh_as_it_is() -> None:
 def test_charts_are_capped_at_a_share_of_the_surface() -> None:
     high, low = _gradient_sheet(32, textured=True), _gradient_sheet(16, textured=False)
     source = BakeSource(high)
-    whole = rebake(source, low, options=BakeOptions(size=128, max_chart_share=1.0))
-    capped = rebake(source, low, options=BakeOptions(size=128, max_chart_share=0.05))
+    whole = _rebaked(source, low, BakeOptions(size=128, max_chart_share=1.0))
+    capped = _rebaked(source, low, BakeOptions(size=128, max_chart_share=0.05))
     assert uv_island_count(whole.primitives[0]) <= 2  # a gently curved sheet opens out in one piece
     assert uv_island_count(capped.primitives[0]) >= 10  # xatlas treats the cap as a guide
 
 
 def test_bake_is_deterministic() -> None:
     high, low = _gradient_sheet(32, textured=True), _gradient_sheet(6, textured=False)
-    first = rebake(BakeSource(high), low, options=BakeOptions(size=128))
-    second = rebake(BakeSource(high), low, options=BakeOptions(size=128))
+    first = _rebaked(BakeSource(high), low, BakeOptions(size=128))
+    second = _rebaked(BakeSource(high), low, BakeOptions(size=128))
     a, b = first.materials[0].base_color_texture, second.materials[0].base_color_texture
     assert a is not None and b is not None
     assert a.image.tobytes() == b.image.tobytes()
@@ -109,7 +114,7 @@ def test_bali_mask_rebake_keeps_colour(bali_mask: Path) -> None:
         target_error=1.0,
     )
     low = Model([Primitive(positions.astype(np.float32), destination[:count].reshape(-1, 3))], name="low")
-    baked = rebake(BakeSource(high), low, options=BakeOptions(size=512))
+    baked = _rebaked(BakeSource(high), low, BakeOptions(size=512))
     rng = np.random.default_rng(1)
     tri = rng.integers(0, baked.triangle_count, 5000)
     points, colour = _sample(baked, rng.dirichlet(np.ones(3), 5000), tri)

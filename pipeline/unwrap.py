@@ -1,0 +1,113 @@
+"""A fresh UV atlas of a mesh by xatlas, made in a child process.
+
+xatlas holds the GIL through all of ``generate`` (about a second for a 20 000-triangle level),
+so on a thread it would stall the fit that runs meanwhile; a child interpreter runs beside it.
+This file is also the child's script: run as ``python -P unwrap.py FOLDER`` it imports only
+numpy, xatlas and ``hue_errors`` (not the ``pipeline`` package), so it starts in about 0.2 s.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+import numpy.typing as npt
+
+from hue_errors import HueARError
+
+F32 = npt.NDArray[np.float32]
+I64 = npt.NDArray[np.int64]
+_MESH, _ATLAS = "mesh.npz", "atlas.npz"
+
+
+@dataclass(frozen=True)
+class AtlasOptions:
+    """Atlas width = height and gap between charts in texels; the largest chart's area."""
+
+    size: int
+    padding: int
+    max_chart_area: float
+
+
+@dataclass(frozen=True)
+class Atlas:
+    """The atlas mesh: the input vertex each of its vertices copies (charts split vertices along
+    their borders), its triangles (the input's, in order) and its UVs in [0, 1]."""
+
+    vertices: I64
+    triangles: I64
+    uvs: F32
+
+
+def make_atlas(positions: F32, triangles: I64, options: AtlasOptions) -> Atlas:
+    """xatlas's charts and packing for one mesh, in this process (deterministic)."""
+    import xatlas
+
+    atlas = xatlas.Atlas()
+    atlas.add_mesh(positions, triangles.astype(np.uint32))
+    charts = xatlas.ChartOptions()
+    charts.max_chart_area = options.max_chart_area
+    pack = xatlas.PackOptions()
+    pack.resolution = options.size
+    pack.padding = options.padding
+    pack.bilinear = True
+    atlas.generate(chart_options=charts, pack_options=pack)
+    vertices, faces, uvs = atlas[0]
+    return Atlas(vertices.astype(np.int64), faces.astype(np.int64), uvs.astype(np.float32))
+
+
+class AtlasJob:
+    """``make_atlas`` running in a child process from construction until ``result``; as a
+    context manager, it stops the child and removes its files on the way out."""
+
+    def __init__(self, positions: F32, triangles: I64, options: AtlasOptions) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="hue-atlas-")
+        folder = Path(self._folder.name)
+        settings = np.array([options.size, options.padding, options.max_chart_area], dtype=np.float64)
+        np.savez(folder / _MESH, positions=positions, triangles=triangles, settings=settings)
+        # -P: the script's folder (pipeline/, whose inspect.py would shadow the standard
+        # library's) stays off the child's import path.
+        self._child = subprocess.Popen(  # noqa: S603 - this interpreter, this file, its own folder
+            [sys.executable, "-P", __file__, str(folder)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def result(self) -> Atlas:
+        """Wait for the child and read its atlas."""
+        _, errors = self._child.communicate()
+        if self._child.returncode != 0:
+            tail = errors.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+            status = self._child.returncode
+            raise HueARError(f"bake: the xatlas process exited with status {status}: {tail[0]}")
+        with np.load(Path(self._folder.name) / _ATLAS) as made:
+            return Atlas(made["vertices"], made["triangles"], made["uvs"])
+
+    def __enter__(self) -> AtlasJob:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._child.poll() is None:
+            self._child.kill()
+            self._child.communicate()
+        self._folder.cleanup()
+
+
+def _make_from_folder(folder: Path) -> None:
+    with np.load(folder / _MESH) as mesh:
+        size, padding, max_chart_area = mesh["settings"]
+        options = AtlasOptions(int(size), int(padding), float(max_chart_area))
+        atlas = make_atlas(mesh["positions"], mesh["triangles"], options)
+    np.savez(folder / _ATLAS, vertices=atlas.vertices, triangles=atlas.triangles, uvs=atlas.uvs)
+
+
+if __name__ == "__main__":
+    _make_from_folder(Path(sys.argv[1]))

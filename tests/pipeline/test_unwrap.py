@@ -1,0 +1,52 @@
+"""xatlas in a child process: the same atlas as in this one, its errors, its clean-up."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hue_errors import HueARError
+from pipeline.unwrap import AtlasJob, AtlasOptions, make_atlas
+from tests.pipeline.synthetic import grid
+
+OPTIONS = AtlasOptions(size=128, padding=2, max_chart_area=0.0)
+
+
+def _bumpy_sheet() -> tuple[np.ndarray, np.ndarray]:
+    positions, triangles, _ = grid(24)
+    positions = positions.astype(np.float32)
+    positions[:, 1] = 0.3 * np.sin(6 * positions[:, 0]) * np.cos(5 * positions[:, 2])
+    return positions, triangles.astype(np.int64)
+
+
+def test_child_makes_the_same_atlas_as_this_process() -> None:
+    positions, triangles = _bumpy_sheet()
+    with AtlasJob(positions, triangles, OPTIONS) as job:
+        child = job.result()
+    here = make_atlas(positions, triangles, OPTIONS)
+    for name in ("vertices", "triangles", "uvs"):
+        np.testing.assert_array_equal(getattr(child, name), getattr(here, name))
+    assert len(child.triangles) == len(triangles)
+    assert child.uvs.min() >= 0.0 and child.uvs.max() <= 1.0
+    # Each atlas triangle is its input triangle, on vertices that copy that triangle's corners.
+    np.testing.assert_array_equal(child.vertices[child.triangles], triangles)
+
+
+def test_child_failure_is_reported_with_its_message() -> None:
+    positions, triangles = _bumpy_sheet()
+    with AtlasJob(positions[:, :2].copy(), triangles, OPTIONS) as job, pytest.raises(HueARError) as failure:
+        job.result()
+    assert "the xatlas process exited with status 1" in failure.value.message
+    assert "Error" in failure.value.message  # the child's own last line follows
+
+
+def test_leaving_early_removes_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    positions, triangles = _bumpy_sheet()
+    with AtlasJob(positions, triangles, OPTIONS):
+        (folder,) = tmp_path.iterdir()
+        assert (folder / "mesh.npz").exists()
+    assert not any(tmp_path.iterdir())
