@@ -11,7 +11,7 @@ from PIL import Image
 from scipy.spatial import cKDTree
 
 from benchmarks.surface_metrics import sample_surface
-from pipeline.bake import BakeOptions, BakeSource, rebake, start_atlas
+from pipeline.bake import BakeOptions, BakeSource, dilate_islands, rebake, start_atlas
 from pipeline.bundle import Bundle
 from pipeline.ingest import load_model
 from pipeline.model import Material, Model, Primitive, Texture
@@ -183,3 +183,15 @@ def test_stalled_seam_locked_level_is_rebaked_to_its_target(tmp_path: Path, vali
     extent = np.ptp(points[:, [0, 2]], axis=0)
     expected = (points[:, [0, 2]] - points[:, [0, 2]].min(axis=0)) / extent * 255
     assert np.median(np.abs(colour[:, :2] - expected)) < 12.0
+
+
+def test_gutter_copies_the_nearest_island_texel_in_a_square_band() -> None:
+    image = np.zeros((32, 32, 3), dtype=np.uint8)
+    filled = np.zeros((32, 32), dtype=bool)
+    image[10, 10], image[10, 20] = (200, 0, 0), (0, 200, 0)
+    filled[10, 10] = filled[10, 20] = True
+    out = dilate_islands(image, filled, 3)
+    assert (out[7:14, 7:14] == (200, 0, 0)).all()  # the whole 7×7 square around the red texel
+    assert (out[7:14, 17:24] == (0, 200, 0)).all()
+    assert (out[14:] == 0).all() and (out[:7] == 0).all() and (out[:, 24:] == 0).all()
+    assert (out[7:14, 14:17] == 0).all()  # 4 texels from both islands: beyond the gutter
