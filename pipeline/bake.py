@@ -54,34 +54,26 @@ class BakeSource:
 
 def _merged(model: Model) -> tuple[F64, I64, F64, npt.NDArray[np.uint8]]:
     """All primitives as one soup: positions, triangles, UVs, and primitive 0's base-colour texels."""
-    positions, triangles, uvs = [], [], []
-    offset = 0
+    uvs = []
     for prim in model.primitives:
         if prim.uvs is None:
             raise InvalidInput(
                 f"bake: model {model.name!r} has a primitive without UVs (expected textured scan)"
             )
-        positions.append(prim.positions.astype(np.float64))
-        triangles.append(prim.indices.astype(np.int64) + offset)
         uvs.append(prim.uvs.astype(np.float64))
-        offset += prim.vertex_count
     material_index = model.primitives[0].material
     texture = model.materials[material_index].base_color_texture if material_index is not None else None
     if texture is None:
         raise InvalidInput(f"bake: model {model.name!r} has no base colour texture to bake from")
     texels = np.asarray(texture.image.convert("RGB"))  # uint8: a 4096² atlas as floats is 400 MB
-    return np.concatenate(positions), np.concatenate(triangles), np.concatenate(uvs), texels
+    positions = model.stacked_positions().astype(np.float64)
+    return positions, model.stacked_triangles(), np.concatenate(uvs), texels
 
 
 def _merged_low(low: Model) -> tuple[F32, I64]:
     if low.triangle_count == 0:
         raise InvalidInput(f"bake: low model {low.name!r} has 0 triangles (expected ≥ 1)")
-    positions = np.concatenate([p.positions for p in low.primitives]).astype(np.float32)
-    offsets = np.cumsum([0] + [p.vertex_count for p in low.primitives[:-1]])
-    triangles = np.concatenate(
-        [p.indices.astype(np.int64) + o for p, o in zip(low.primitives, offsets, strict=True)]
-    )
-    return positions, triangles
+    return low.stacked_positions().astype(np.float32, copy=False), low.stacked_triangles()
 
 
 def start_atlas(low: Model, options: BakeOptions = BakeOptions()) -> AtlasJob:

@@ -162,12 +162,8 @@ def decimate_ignoring_seams(model: Model, options: DecimateOptions) -> DecimateR
     re-bake (``pipeline.bake.rebake``) gives a fresh atlas, when seam-locked decimation stalls."""
     if model.triangle_count == 0:
         raise InvalidInput(f"decimate: {model.name}: mesh has 0 faces (expected ≥ 1)")
-    offsets = np.cumsum([0] + [p.vertex_count for p in model.primitives[:-1]])
-    soup = np.concatenate([p.positions for p in model.primitives])
-    faces = np.concatenate(
-        [p.indices.astype(np.int64) + o for p, o in zip(model.primitives, offsets, strict=True)]
-    )
-    positions, welded = np.unique(soup, axis=0, return_inverse=True)
+    faces = model.stacked_triangles()
+    positions, welded = np.unique(model.stacked_positions(), axis=0, return_inverse=True)
     indices = np.ascontiguousarray(welded.reshape(-1)[faces.reshape(-1)], dtype=np.uint32)
     vertices = np.ascontiguousarray(positions, dtype=np.float32)
     destination = np.zeros(len(indices), dtype=np.uint32)

@@ -58,15 +58,11 @@ class FitOptions:
 def _welded(model: Model) -> tuple[F64, I64, I64]:
     """Unique positions, the group of every vertex of every primitive, and the triangles by group:
     copies of one position along a UV seam move together, so seams stay closed."""
-    stacked = np.concatenate([p.positions for p in model.primitives])
+    stacked = model.stacked_positions()
     group = equal_row_ids(stacked).astype(np.int64)
     points = np.zeros((int(group.max()) + 1, 3))
     points[group] = stacked
-    offsets = np.cumsum([0] + [p.vertex_count for p in model.primitives[:-1]])
-    faces = np.concatenate(
-        [p.indices.astype(np.int64) + o for p, o in zip(model.primitives, offsets, strict=True)]
-    )
-    return points, group, group[faces]
+    return points, group, group[model.stacked_triangles()]
 
 
 def _frames(points: F64, faces: I64) -> F64:

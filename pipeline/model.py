@@ -77,7 +77,18 @@ class Model:
     def vertex_count(self) -> int:
         return sum(p.vertex_count for p in self.primitives)
 
+    def stacked_positions(self) -> FloatArray:
+        """Every primitive's positions, one after another (N, 3)."""
+        return np.concatenate([p.positions for p in self.primitives], axis=0)
+
+    def stacked_triangles(self) -> npt.NDArray[np.int64]:
+        """Every primitive's triangles (M, 3), as rows of ``stacked_positions``."""
+        offsets = np.cumsum([0] + [p.vertex_count for p in self.primitives[:-1]])
+        return np.concatenate(
+            [p.indices.astype(np.int64) + o for p, o in zip(self.primitives, offsets, strict=True)]
+        )
+
     def bounds(self) -> tuple[FloatArray, FloatArray]:
         """Axis-aligned (min, max) over all primitives."""
-        stacked = np.concatenate([p.positions for p in self.primitives], axis=0)
+        stacked = self.stacked_positions()
         return stacked.min(axis=0), stacked.max(axis=0)

@@ -46,7 +46,7 @@ class Atlas:
 
 def make_atlas(positions: F32, triangles: I64, options: AtlasOptions) -> Atlas:
     """xatlas's charts and packing for one mesh, in this process (deterministic)."""
-    import xatlas
+    import xatlas  # here, not at the top: only the child process and tests make atlases
 
     atlas = xatlas.Atlas()
     atlas.add_mesh(positions, triangles.astype(np.uint32))
