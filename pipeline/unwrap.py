@@ -52,6 +52,10 @@ def make_atlas(positions: F32, triangles: I64, options: AtlasOptions) -> Atlas:
     atlas.add_mesh(positions, triangles.astype(np.uint32))
     charts = xatlas.ChartOptions()
     charts.max_chart_area = options.max_chart_area
+    # Charts grown once, without xatlas's re-seeding pass (max_iterations 1 by default): a
+    # 20 000-triangle level's atlas 0.85 → 0.39 s, 932 charts instead of 694; on the seam-heavy
+    # mask the baked colour error 5.88 → 5.99 and the bytes the same.
+    charts.max_iterations = 0
     pack = xatlas.PackOptions()
     pack.resolution = options.size
     pack.padding = options.padding
