@@ -13,6 +13,7 @@ from hue_errors import InvalidInput
 from pipeline import meshopt_abi  # noqa: F401  (declares the simplifier's C signature)
 from pipeline.clean import compact
 from pipeline.model import Model, Primitive
+from pipeline.topology import welded_rows
 
 
 @dataclass(frozen=True)
@@ -163,9 +164,8 @@ def decimate_ignoring_seams(model: Model, options: DecimateOptions) -> DecimateR
     if model.triangle_count == 0:
         raise InvalidInput(f"decimate: {model.name}: mesh has 0 faces (expected ≥ 1)")
     faces = model.stacked_triangles()
-    positions, welded = np.unique(model.stacked_positions(), axis=0, return_inverse=True)
-    indices = np.ascontiguousarray(welded.reshape(-1)[faces.reshape(-1)], dtype=np.uint32)
-    vertices = np.ascontiguousarray(positions, dtype=np.float32)
+    vertices, welded = welded_rows(model.stacked_positions())
+    indices = np.ascontiguousarray(welded[faces.reshape(-1)], dtype=np.uint32)
     destination = np.zeros(len(indices), dtype=np.uint32)
     error = np.zeros(1, dtype=np.float32)
     count = meshoptimizer.simplify(

@@ -22,7 +22,7 @@ from scipy.spatial import cKDTree
 
 from pipeline.model import Model, Primitive
 from pipeline.normals import face_normals, vertex_normals
-from pipeline.topology import equal_row_ids
+from pipeline.topology import welded_rows
 
 F64 = npt.NDArray[np.float64]
 F32 = npt.NDArray[np.float32]
@@ -58,11 +58,9 @@ class FitOptions:
 def _welded(model: Model) -> tuple[F64, I64, I64]:
     """Unique positions, the group of every vertex of every primitive, and the triangles by group:
     copies of one position along a UV seam move together, so seams stay closed."""
-    stacked = model.stacked_positions()
-    group = equal_row_ids(stacked).astype(np.int64)
-    points = np.zeros((int(group.max()) + 1, 3))
-    points[group] = stacked
-    return points, group, group[model.stacked_triangles()]
+    points, ids = welded_rows(model.stacked_positions())
+    group = ids.astype(np.int64)
+    return points.astype(np.float64), group, group[model.stacked_triangles()]
 
 
 def _frames(points: F64, faces: I64) -> F64:

@@ -59,6 +59,15 @@ def equal_row_ids(rows: npt.NDArray[np.float32]) -> IndexArray:
     return ids
 
 
+def welded_rows(rows: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], IndexArray]:
+    """The distinct rows, in order of first appearance, and each row's index among them."""
+    ids = equal_row_ids(rows)
+    count = int(ids.max()) + 1 if len(ids) else 0
+    distinct = np.zeros((count, rows.shape[1]), dtype=np.float32)
+    distinct[ids] = rows
+    return distinct, ids
+
+
 def position_ids(primitive: Primitive) -> IndexArray:
     """For each vertex, an id shared by all vertices at exactly the same position (seams joined)."""
     return equal_row_ids(primitive.positions)

@@ -14,7 +14,7 @@ from pipeline.decimate import DecimateOptions, decimate
 from pipeline.ingest import load_model
 from pipeline.model import Model, Primitive
 from pipeline.orient import OrientOptions, orient
-from pipeline.topology import uv_island_count, uv_island_labels
+from pipeline.topology import uv_island_count, uv_island_labels, welded_rows
 from tests.pipeline.synthetic import grid
 
 
@@ -44,6 +44,16 @@ def test_weld_merges_exact_duplicates_but_keeps_uv_seams() -> None:
     assert cleaned.vertex_count == 9 + 3
     assert uv_island_count(cleaned.primitives[0]) == 2
     assert cleaned.steps[-1]["welded_vertices"] == 18 - 12 + 6 - 6  # unused copies dropped too
+
+
+def test_welded_rows_are_distinct_in_first_use_order() -> None:
+    rows = np.array([[1, 0, 0], [0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0]], dtype=np.float32)
+    distinct, ids = welded_rows(rows)
+    assert distinct.tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+    assert ids.tolist() == [0, 1, 0, 2, 1]
+    assert np.array_equal(distinct[ids], rows)
+    empty, none = welded_rows(np.zeros((0, 3), dtype=np.float32))
+    assert empty.shape == (0, 3) and none.shape == (0,)
 
 
 def test_weld_leaves_a_welded_primitive_in_first_use_order_as_it_is() -> None:
