@@ -1,4 +1,4 @@
-"""Closest points on a triangle soup: the query the re-bake and the benchmark's metrics share."""
+"""Closest points on a triangle soup, for the re-bake's texel search and the benchmark's distances."""
 
 from __future__ import annotations
 

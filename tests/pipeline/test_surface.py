@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from benchmarks.surface_metrics import surface_distance
+from pipeline.model import Model, Primitive
 from pipeline.surface import CHUNK, SurfaceIndex, closest_on_triangles
 
 
@@ -31,3 +33,29 @@ def test_every_batch_matches_a_brute_force_search() -> None:
 def test_no_points_no_batches() -> None:
     found = SurfaceIndex(np.zeros((1, 3, 3))).closest(np.zeros((0, 3)))
     assert found.triangle.shape == (0,) and found.bary.shape == (0, 3)
+
+
+def test_benchmark_distance_is_exact_beside_a_large_triangle() -> None:
+    # One large triangle beside a strip of small ones: near the large one's edge, the nearest
+    # centroids are all the small triangles', so the re-bake's search comes out too far.
+    large = np.array([[[0.0, 0, 0], [10, 0, 0], [0, 10, 0]]])
+    x, y = np.meshgrid(np.arange(0.0, 8, 0.25), np.arange(-1.0, -0.1, 0.25))
+    base = np.stack([x.ravel(), y.ravel(), np.zeros(x.size)], axis=1)[:, None, :]
+    small = base + np.array([[0.0, 0, 0], [0.2, 0, 0], [0, 0.2, 0]])
+    corners = np.concatenate([large, small])
+    rng = np.random.default_rng(5)
+    points = rng.uniform([0, -1.2, -0.3], [8, 1.0, 0.3], (3000, 3))
+    model = Model(
+        [
+            Primitive(
+                positions=corners.reshape(-1, 3).astype(np.float32),
+                indices=np.arange(len(corners) * 3, dtype=np.uint32).reshape(-1, 3),
+            )
+        ]
+    )
+    a, b, c = corners.astype(np.float32).astype(np.float64).transpose(1, 2, 0)[:, :, None, :]
+    _, every = closest_on_triangles(points.T[:, :, None], a, b, c)
+    exact = np.sqrt(every.min(axis=1))
+    np.testing.assert_allclose(surface_distance(points, model), exact, rtol=1e-12, atol=1e-12)
+    nearest_centroids = np.sqrt(SurfaceIndex(corners, candidates=8).closest(points).distance2)
+    assert (nearest_centroids > exact + 0.1).any()  # the case this guards against occurs here
