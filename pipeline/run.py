@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from hue_errors import InvalidInput
 from pipeline.bundle import Bundle
@@ -111,6 +112,15 @@ def run_pipeline(
     if not recipe.levels:
         raise InvalidInput(f"run: recipe {recipe.name!r} has no levels (expected ≥ 1)")
     clock = _StageClock(progress or (lambda _stage, _fraction: None))
+    # numpy's OpenBLAS wakes its thread pool for each long vector operation (the fit's conjugate
+    # gradients), and those threads then spin-wait: on two cores they took 0.6 s of CPU from the
+    # run's own threads and the xatlas child (the seam-heavy mask level 2.15 → 1.98 s). The run
+    # spreads its work over the cores itself (batches, its second thread, the atlas child).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _run(source, out_dir, recipe, options, clock)
+
+
+def _run(source: Path, out_dir: Path, recipe: Recipe, options: RunOptions, clock: _StageClock) -> RunResult:
     with Bundle(source) as bundle:
         clock.progress("ingest", 0.0)
         with clock.stage("ingest", FIXED_STAGES["ingest"]):
