@@ -10,7 +10,7 @@ from scipy.spatial import cKDTree
 
 from pipeline.batches import map_batches
 from pipeline.model import Model
-from pipeline.surface import CHUNK, closest_on_triangles
+from pipeline.surface import CHUNK, TrianglePlanes
 
 F64 = npt.NDArray[np.float64]
 
@@ -94,7 +94,7 @@ class _Cover:
             owners.append(np.repeat(mine, len(grid)))
         self.owner = np.concatenate(owners)
         self.tree = cKDTree(np.concatenate(samples))
-        self.planes = np.ascontiguousarray(corners.transpose(1, 2, 0))  # (corner, coordinate, M)
+        self.triangles = TrianglePlanes(corners)
 
     def closest2(self, points: F64) -> F64:
         """Exact squared distances. The triangles of each point's nearest samples are tested,
@@ -105,8 +105,7 @@ class _Cover:
             k = min(k, len(self.owner))
             far, near = self.tree.query(points[pending], k=k)
             far, near = far.reshape(len(pending), -1), near.reshape(len(pending), -1)
-            a, b, c = self.planes[:, :, self.owner[near]]
-            _, d2 = closest_on_triangles(points[pending].T[:, :, None], a, b, c)
+            _, d2 = self.triangles.closest(points[pending], self.owner[near])
             best2[pending] = np.minimum(best2[pending], d2.min(axis=1))
             done = (far[:, -1] > np.sqrt(best2[pending]) + self.reach) | (k == len(self.owner))
             pending, k = pending[~done], 4 * k

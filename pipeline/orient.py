@@ -45,7 +45,7 @@ def find_up_axis(model: Model, options: OrientOptions) -> str | None:
     Scans come off a tripod or turntable aligned with one axis of the capture frame, so only
     the six axis directions are tried; the ground is large, flat and at the bottom.
     """
-    positions = np.concatenate([p.positions for p in model.primitives]).astype(np.float64)
+    positions = model.stacked_positions().astype(np.float64)
     scores: dict[str, float] = {}
     corners_all, normals_all, areas_all = [], [], []
     for primitive in model.primitives:

@@ -50,6 +50,20 @@ def closest_on_triangles(points: F64, a: F64, b: F64, c: F64) -> tuple[F64, F64]
     return np.moveaxis(bary, 0, -1), _dot(gap, gap)
 
 
+class TrianglePlanes:
+    """Triangles (M, 3, 3) stored coordinates first, (corner, coordinate, M), for
+    :func:`closest_on_triangles` on each point's candidate triangles."""
+
+    def __init__(self, corners: F64) -> None:
+        self.planes = np.ascontiguousarray(corners.transpose(1, 2, 0))
+
+    def closest(self, points: F64, candidates: I64) -> tuple[F64, F64]:
+        """Barycentrics (P, K, 3) and squared distances (P, K) from each of the points (P, 3) to
+        each of its candidate triangles (P, K)."""
+        a, b, c = self.planes[:, :, candidates]  # each (3, P, K)
+        return closest_on_triangles(points.T[:, :, None], a, b, c)
+
+
 def _dot(first: F64, second: F64) -> F64:
     product: F64 = first[0] * second[0] + first[1] * second[1] + first[2] * second[2]
     return product
@@ -70,7 +84,7 @@ class SurfaceIndex:
     triangles with the nearest centroids exactly: exact unless triangles differ a lot in size."""
 
     def __init__(self, corners: F64, candidates: int = 8) -> None:
-        self.planes = np.ascontiguousarray(corners.transpose(1, 2, 0))  # (corner, coordinate, M)
+        self.triangles = TrianglePlanes(corners)
         self.candidates = min(candidates, len(corners))
         self.tree = cKDTree(corners.mean(axis=1))
 
@@ -83,8 +97,7 @@ class SurfaceIndex:
     def _closest(self, part: F64) -> tuple[I64, F64, F64]:
         _, cand = self.tree.query(part, k=self.candidates)
         cand = cand.reshape(len(part), -1)
-        a, b, c = self.planes[:, :, cand]  # each (3, points, candidates)
-        hb, d2 = closest_on_triangles(part.T[:, :, None], a, b, c)
+        hb, d2 = self.triangles.closest(part, cand)
         best = np.argmin(d2, axis=1)
         rows = np.arange(len(part))
         return cand[rows, best], hb[rows, best], d2[rows, best]
