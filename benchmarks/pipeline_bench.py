@@ -125,13 +125,12 @@ def _commands(
     keeps the source JPEG: its npm build has no WebP encoder, and its KTX2/BasisU (-tc) output
     has no Python decoder, so its bytes include an uncompressed-size texture."""
     ours = work / "ours"
-    script = (
-        "import sys; from pathlib import Path; from pipeline.run import run_pipeline; "
-        f"run_pipeline(Path(sys.argv[1]), Path(sys.argv[2]), recipe={RECIPE!r})"
-    )
     level = load_recipe(RECIPE).levels[0].name
     return {
-        "ours": ([sys.executable, "-c", script, str(source), str(ours)], ours / f"{level}.glb"),
+        "ours": (
+            [sys.executable, "-m", "pipeline", "run", str(source), "--out", str(ours), "--recipe", RECIPE],
+            ours / f"{level}.glb",
+        ),
         "gltfpack": (
             [
                 str(NODE_BIN / "gltfpack"),
@@ -172,7 +171,7 @@ def _commands(
 # Each tool's program starting and stopping with no work: its interpreter and the modules it loads
 # (ours: CPython, numpy, scipy, Pillow; the references: Node.js and their WASM).
 STARTUP = {
-    "ours": [sys.executable, "-c", "import pipeline.run"],
+    "ours": [sys.executable, "-m", "pipeline", "--help"],
     "gltfpack": [str(NODE_BIN / "gltfpack"), "-v"],
     "gltf-transform": [str(NODE_BIN / "gltf-transform"), "--version"],
 }
@@ -300,11 +299,8 @@ def ladder(source: Path, rounds: int) -> dict[str, Any]:
     print(f"input {big.name}: {big.stat().st_size / 2**20:.0f} MiB (built or reused in {built:.0f} s)")
     out = work / "ours"
     shutil.rmtree(out, ignore_errors=True)
-    script = (
-        "import sys; from pathlib import Path; from pipeline.run import run_pipeline; "
-        "run_pipeline(Path(sys.argv[1]), Path(sys.argv[2]), recipe='web')"
-    )
-    seconds, rss = _timed([sys.executable, "-c", script, str(big), str(out)], work / "ours.log")
+    command = [sys.executable, "-m", "pipeline", "run", str(big), "--out", str(out), "--recipe", "web"]
+    seconds, rss = _timed(command, work / "ours.log")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     print(f"source triangles {manifest['inspect']['triangles']}, recipe web")
     print(f"{'level':<8}{'tris':>9}{'KiB':>8}{'tex px':>8}{'err %diag':>10}")

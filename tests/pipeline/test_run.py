@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -215,6 +217,15 @@ def test_cli_inspect_and_run(fuze: Path, tmp_path: Path) -> None:
     assert ran.exit_code == 0, ran.output
     assert "ar" in ran.output and (tmp_path / "o" / "ar.glb").is_file()
     assert inspect_source(tmp_path / "o" / "ar.glb").bounds_max[1] == pytest.approx(2 * 0.215128, abs=1e-3)
+
+
+def test_python_m_pipeline_writes_what_run_pipeline_writes(fuze: Path, tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "pipeline", "run", str(fuze), "--out", str(tmp_path / "cli")]
+    done = subprocess.run([*command, "--recipe", "preview"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "manifest" in done.stderr and "manifest:" in done.stdout  # progress, then the summary
+    run_pipeline(fuze, tmp_path / "lib", recipe="preview")
+    assert (tmp_path / "cli" / "ar.glb").read_bytes() == (tmp_path / "lib" / "ar.glb").read_bytes()
 
 
 def test_cli_reports_bad_input_with_exit_code_2(tmp_path: Path) -> None:
