@@ -385,7 +385,9 @@ def _simplify(
     options = BakeOptions(size=texture_px)
     with start_atlas(low.model, options) as atlas:  # in a child process, beside the fit
         if recipe.fit:
-            low = scan.fit(low, FitOptions(slide=True, iterations=2))
+            # One search of the scan: a second took 0.19 s of the seam-heavy mask's 1.66 s to
+            # bring its mean distance 1 % closer.
+            low = scan.fit(low, FitOptions(slide=True))
         baked = rebake(source.result(), low.model, atlas.result(), options=options)
     return DecimateResult(model=baked, error_m=low.error_m)
 
