@@ -67,7 +67,8 @@ def _merged(model: Model) -> tuple[F64, I64, F64, npt.NDArray[np.uint8]]:
     texture = model.materials[material_index].base_color_texture if material_index is not None else None
     if texture is None:
         raise InvalidInput(f"bake: model {model.name!r} has no base colour texture to bake from")
-    texels = np.asarray(texture.image.convert("RGB"))  # uint8: a 4096² atlas as floats is 400 MB
+    image = texture.image if texture.image.mode == "RGB" else texture.image.convert("RGB")
+    texels = np.asarray(image)  # uint8: a 4096² atlas as floats is 400 MB
     positions = model.stacked_positions().astype(np.float64)
     return positions, model.stacked_triangles(), np.concatenate(uvs), texels
 

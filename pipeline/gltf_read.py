@@ -83,8 +83,16 @@ def _parse_json(data: bytes, name: str) -> dict[str, Any]:
 
 
 class _Reader:
-    def __init__(self, document: dict[str, Any], binary: bytes | None, bundle: Bundle, name: str) -> None:
+    def __init__(
+        self,
+        document: dict[str, Any],
+        binary: bytes | None,
+        bundle: Bundle,
+        name: str,
+        texture_px: int | None,
+    ) -> None:
         self.doc, self.binary, self.bundle, self.name = document, binary, bundle, name
+        self.texture_px = texture_px
         self._buffers: dict[int, bytes] = {}
         self._views: dict[int, bytes] = {}
         self._textures: dict[int, Texture] = {}
@@ -236,7 +244,7 @@ class _Reader:
                 data = self.view(int(image["bufferView"]))
             else:
                 raise InvalidInput(f"ingest: {self.name}: images[{source}] has neither uri nor bufferView")
-            self._textures[index] = decode_image(data, label)
+            self._textures[index] = decode_image(data, label, self.texture_px)
         return self._textures[index]
 
     def material(self, index: int) -> Material:
@@ -401,15 +409,16 @@ def _local_matrix(node: dict[str, Any]) -> npt.NDArray[np.float64]:
     return matrix
 
 
-def read_gltf(bundle: Bundle, name: str) -> Model:
-    """Read ``name`` (.gltf or .glb) from the bundle into a Model in the file's own frame."""
+def read_gltf(bundle: Bundle, name: str, texture_px: int | None = None) -> Model:
+    """Read ``name`` (.gltf or .glb) from the bundle into a Model in the file's own frame;
+    ``texture_px`` as for :func:`pipeline.textures.decode_image`."""
     data = bundle.read(name)
     if data[:4] == b"glTF":
         document, binary = split_glb(data, name)
     else:
         document, binary = _parse_json(data, name), None
     try:
-        return _Reader(document, binary, bundle, name).model()
+        return _Reader(document, binary, bundle, name, texture_px).model()
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         # Malformed JSON structure (wrong types, missing keys) anywhere in the document.
         raise InvalidInput(f"ingest: {name}: malformed glTF ({type(exc).__name__}: {exc})") from exc

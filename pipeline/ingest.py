@@ -21,12 +21,14 @@ from pipeline.gltf_read import read_gltf
 from pipeline.model import Model
 
 
-def load_model(bundle: Bundle) -> Model:
-    """The bundle's main model as a Model, validated (finite positions, ≥ 1 face, indices in range)."""
+def load_model(bundle: Bundle, texture_px: int | None = None) -> Model:
+    """The bundle's main model as a Model, validated (finite positions, ≥ 1 face, indices in range).
+    ``texture_px``: the longest texture side any later stage needs, where JPEG textures may be
+    decoded smaller (:func:`pipeline.textures.decode_image`); None decodes them whole."""
     name = bundle.main
     suffix = posixpath.splitext(name)[1].lower()
     if suffix in (".gltf", ".glb"):
-        model = read_gltf(bundle, name)
+        model = read_gltf(bundle, name, texture_px)
     else:
         # trimesh (and the scipy and networkx it pulls in) takes half a second to import:
         # only OBJ uploads and PLY layouts the numpy reader leaves to it pay for it.
@@ -35,7 +37,7 @@ def load_model(bundle: Bundle) -> Model:
         if suffix == ".obj":
             from pipeline.mesh_read import read_obj
 
-            model = read_obj(bundle, name)
+            model = read_obj(bundle, name, texture_px)
         else:
             data = bundle.read(name)
             check_ply_header(data, name)

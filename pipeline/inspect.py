@@ -49,14 +49,9 @@ def inspect_model(model: Model, source: str, surveys: Sequence[FaceSurvey] | Non
     surveys = surveys or [survey_faces(p) for p in model.primitives]
     low, high = model.bounds()
     textures = tuple(
-        TextureInfo(
-            material=m.name,
-            name=m.base_color_texture.name,
-            width=m.base_color_texture.image.size[0],
-            height=m.base_color_texture.image.size[1],
-        )
+        TextureInfo(m.name, t.name, *(t.stored_size or t.image.size))
         for m in model.materials
-        if m.base_color_texture is not None
+        if (t := m.base_color_texture) is not None
     )
     prims = model.primitives
     return InspectReport(

@@ -40,7 +40,9 @@ class _BundleResolver(Resolver):
         return list(self.files)
 
 
-def read_obj(bundle: Bundle, name: str) -> Model:
+def read_obj(bundle: Bundle, name: str, texture_px: int | None = None) -> Model:
+    """An OBJ and the MTL files and textures it references; ``texture_px`` as for
+    :func:`pipeline.textures.decode_image`."""
     data = bundle.read(name)
     text = data.decode("utf-8", errors="replace")
     files: dict[str, bytes] = {}
@@ -59,7 +61,7 @@ def read_obj(bundle: Bundle, name: str) -> Model:
                 image_ref = value.split()[-1] if value.startswith("-") else value  # options precede the file
                 image_name = bundle.resolve(image_ref, referenced_by=mtl_name, percent_encoded=False)
                 image_data = bundle.read(image_name, referenced_by=mtl_name)
-                textures[current] = decode_image(image_data, image_name)
+                textures[current] = decode_image(image_data, image_name, texture_px)
                 files[image_ref] = image_data
     try:
         # load_obj, not trimesh.load: the Trimesh built by the latter re-derives vertex normals

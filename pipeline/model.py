@@ -20,10 +20,12 @@ IndexArray = npt.NDArray[np.uint32]
 
 @dataclass
 class Texture:
-    """A decoded texture image; ``name`` is the file name it came from (for messages)."""
+    """A decoded texture image; ``name`` is the file name it came from (for messages), and
+    ``stored_size`` its width × height in that file where it was decoded smaller."""
 
     image: Image.Image
     name: str
+    stored_size: tuple[int, int] | None = None
 
 
 @dataclass

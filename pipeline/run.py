@@ -28,7 +28,7 @@ from pipeline.orient import Dimension, OrientOptions, UpAxis, orient
 from pipeline.poster import PosterOptions, render_poster
 from pipeline.provenance import Provenance, tool_versions, xmp_packet
 from pipeline.recipe import LevelSpec, Recipe, load_recipe
-from pipeline.textures import TextureOptions, TextureWork
+from pipeline.textures import SOURCE_HEADROOM, TextureOptions, TextureWork
 from pipeline.topology import survey_faces
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ def _run(source: Path, out_dir: Path, recipe: Recipe, options: RunOptions, clock
     with Bundle(source) as bundle:
         clock.progress("ingest", 0.0)
         with clock.stage("ingest", FIXED_STAGES["ingest"]):
-            model = load_model(bundle)
+            model = load_model(bundle, SOURCE_HEADROOM * max(level.texture_px for level in recipe.levels))
         digests, main = dict(bundle.digests), bundle.main
     with _second_thread() as background:
         with clock.stage("inspect", FIXED_STAGES["inspect"]):

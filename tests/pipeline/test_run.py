@@ -263,6 +263,10 @@ def test_cli_runs_a_recipe_file(fuze: Path, tmp_path: Path) -> None:
     [level] = manifest["levels"]
     assert level["name"] == "tiny" and level["triangles"] <= 300 and level["texture_px"] == 128
     assert b"image/jpeg" in (tmp_path / "o" / "tiny.glb").read_bytes()
+    # The 1024² JPEG was decoded at a quarter (2 × 128 px is all the level needs); the report
+    # still gives the file's own size.
+    [texture] = manifest["inspect"]["textures"]
+    assert (texture["width"], texture["height"]) == (1024, 1024)
 
 
 def test_gargoyle_ply_with_vertex_colours_runs_end_to_end(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -10,7 +11,7 @@ import numpy as np
 from PIL import Image
 
 from pipeline.model import Material, Model, Primitive, Texture
-from pipeline.textures import TextureOptions, TextureWork, encode_image, resize_textures
+from pipeline.textures import TextureOptions, TextureWork, decode_image, encode_image, resize_textures
 from tests.pipeline.synthetic import grid
 
 T = TypeVar("T")
@@ -67,3 +68,24 @@ def test_levels_sharing_a_size_share_the_work_and_others_get_their_own() -> None
         # A texture already small enough is used as it is, and encoded for its level.
         small = work.resize(model, 1024, options).materials[0].base_color_texture
         assert small is model.materials[0].base_color_texture
+
+
+def _file(image: Image.Image, format: str) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=format)
+    return buffer.getvalue()
+
+
+def test_a_jpeg_is_decoded_at_the_smallest_dct_scale_that_keeps_the_longest_side() -> None:
+    x, y = np.meshgrid(np.linspace(0, 255, 1024), np.linspace(0, 255, 512))
+    image = Image.fromarray(np.stack([x, y, np.full_like(x, 128)], axis=-1).astype(np.uint8))
+    jpeg = _file(image, "JPEG")
+    sizes = {px: decode_image(jpeg, "atlas.jpg", px).image.size for px in (None, 1024, 300, 256, 100)}
+    assert sizes == {None: (1024, 512), 1024: (1024, 512), 300: (512, 256), 256: (256, 128), 100: (128, 64)}
+    quarter = decode_image(jpeg, "atlas.jpg", 256)
+    assert quarter.stored_size == (1024, 512) and decode_image(jpeg, "atlas.jpg").stored_size is None
+    # The DCT scale averages: each decoded texel is close to the mean of the block it stands for.
+    blocks = np.asarray(image, dtype=np.float64).reshape(128, 4, 256, 4, 3).mean(axis=(1, 3))
+    assert np.abs(np.asarray(quarter.image, dtype=np.float64) - blocks).mean() < 2.0
+    png = decode_image(_file(image, "PNG"), "atlas.png", 256)  # only JPEG has DCT scales
+    assert png.image.size == (1024, 512) and png.stored_size is None
