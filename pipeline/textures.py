@@ -116,12 +116,13 @@ def encode_image(texture: Texture, options: TextureOptions) -> tuple[bytes, str]
 class TextureWork:
     """Each texture resized and encoded once per (size, format, quality), on ``executor``: levels
     that share a size share the work, and a level's textures are made while its geometry is
-    simplified (Pillow's resampling and libwebp release the GIL)."""
+    simplified (Pillow's resampling and libwebp release the GIL). A level waits for a resize
+    before it is written, and for the encoding only once its geometry is encoded."""
 
     def __init__(self, executor: Executor) -> None:
         self._executor = executor
-        self._made: IdentityCache[Future[_Made]] = IdentityCache()
-        self._encoded: IdentityCache[tuple[bytes, str]] = IdentityCache()
+        self._made: IdentityCache[_Made] = IdentityCache()
+        self._encoded: IdentityCache[Future[tuple[bytes, str]]] = IdentityCache()
 
     def prefetch(self, model: Model, max_px: int, options: TextureOptions) -> None:
         """Start on ``model``'s textures for a level of ``max_px`` encoded with ``options``."""
@@ -134,34 +135,32 @@ class TextureWork:
         :meth:`encode`."""
 
         def resized(texture: Texture) -> Texture:
-            made = self._make(texture, max_px, options).result()
-            self._encoded.get(made.texture, options, lambda: (made.data, made.mime))
-            return made.texture
+            made = self._make(texture, max_px, options)
+            small = made.texture.result()
+            self._encoded.get(small, options, lambda: made.encoded)
+            return small
 
         return _with_textures(model, resized)
 
     def encode(self, texture: Texture, options: TextureOptions) -> tuple[bytes, str]:
         """:func:`encode_image`, made at most once per texture and options."""
-        return self._encoded.get(texture, options, lambda: encode_image(texture, options))
+        return self._encoded.get(
+            texture, options, lambda: self._executor.submit(encode_image, texture, options)
+        ).result()
 
-    def _make(self, texture: Texture, max_px: int, options: TextureOptions) -> Future[_Made]:
-        return self._made.get(
-            texture,
-            (max_px, options),
-            lambda: self._executor.submit(_resized_and_encoded, texture, max_px, options),
-        )
+    def _make(self, texture: Texture, max_px: int, options: TextureOptions) -> _Made:
+        def start() -> _Made:
+            small = self._executor.submit(_fit, texture, max_px)
+            # Queued behind its resize, so on the run's one background thread it never waits.
+            return _Made(small, self._executor.submit(lambda: encode_image(small.result(), options)))
+
+        return self._made.get(texture, (max_px, options), start)
 
 
 @dataclass(frozen=True)
 class _Made:
-    texture: Texture
-    data: bytes
-    mime: str
-
-
-def _resized_and_encoded(texture: Texture, max_px: int, options: TextureOptions) -> _Made:
-    resized = _fit(texture, max_px)
-    return _Made(resized, *encode_image(resized, options))
+    texture: Future[Texture]
+    encoded: Future[tuple[bytes, str]]
 
 
 def texture_gpu_bytes(texture: Texture) -> int:

@@ -26,7 +26,6 @@ from pipeline.ingest import load_model
 from pipeline.model import Texture
 from pipeline.orient import OrientOptions, orient
 from pipeline.recipe import parse_recipe
-from pipeline.textures import TextureOptions
 from tests.pipeline.conftest import Validator, error_messages
 
 PROVENANCE = Provenance(
@@ -103,14 +102,14 @@ def test_a_failing_level_ends_the_run_and_its_second_thread(
         raise InvalidInput("decimate: refused for the test")
 
     made: list[int] = []
-    make = textures._resized_and_encoded
+    fit = textures._fit
 
-    def counted(texture: Texture, max_px: int, options: TextureOptions) -> object:
+    def counted(texture: Texture, max_px: int) -> Texture:
         made.append(max_px)
-        return make(texture, max_px, options)
+        return fit(texture, max_px)
 
     monkeypatch.setattr("pipeline.run._simplify", refuse)
-    monkeypatch.setattr(textures, "_resized_and_encoded", counted)
+    monkeypatch.setattr(textures, "_fit", counted)
     with pytest.raises(InvalidInput, match="refused for the test"):
         run_pipeline(bali_mask, tmp_path / "out", recipe="web")
     # Textures for 4 sizes were queued behind the report and the planes: dropped, not made.
