@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, TypeVar
 
 from PIL import Image
 
@@ -28,6 +28,7 @@ SOURCE_HEADROOM = 2
 
 TextureFormat = Literal["webp", "jpeg"]
 MIME_TYPES: dict[str, str] = {"webp": "image/webp", "jpeg": "image/jpeg"}
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -143,10 +144,9 @@ class TextureWork:
         return _with_textures(model, resized)
 
     def encode(self, texture: Texture, options: TextureOptions) -> tuple[bytes, str]:
-        """:func:`encode_image`, made at most once per texture and options."""
-        return self._encoded.get(
-            texture, options, lambda: self._executor.submit(encode_image, texture, options)
-        ).result()
+        """:func:`encode_image`, made at most once per texture and options (here, for a texture
+        that did not come from :meth:`resize`)."""
+        return self._encoded.get(texture, options, lambda: _done(encode_image(texture, options))).result()
 
     def _make(self, texture: Texture, max_px: int, options: TextureOptions) -> _Made:
         def start() -> _Made:
@@ -155,6 +155,12 @@ class TextureWork:
             return _Made(small, self._executor.submit(lambda: encode_image(small.result(), options)))
 
         return self._made.get(texture, (max_px, options), start)
+
+
+def _done(value: _T) -> Future[_T]:
+    made: Future[_T] = Future()
+    made.set_result(value)
+    return made
 
 
 @dataclass(frozen=True)

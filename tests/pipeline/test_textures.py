@@ -50,6 +50,8 @@ def test_texture_work_gives_what_resizing_and_encoding_give() -> None:
         assert texture.image.tobytes() == expected.image.tobytes()
         assert work.encode(texture, options) == encode_image(expected, options)
         assert resized.primitives is model.primitives and resized.steps == model.steps
+        other = textured(64).materials[0].base_color_texture  # not through resize: encoded here
+        assert other is not None and work.encode(other, options) == encode_image(other, options)
 
 
 def test_levels_sharing_a_size_share_the_work_and_others_get_their_own() -> None:
