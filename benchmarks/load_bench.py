@@ -141,7 +141,7 @@ def main() -> None:
         code = re.search(r"/q/(\S+)", imported)
         assert code is not None, imported
         port, ceiling_port = free_port(), free_port()
-        gunicorn = start_gunicorn("ar_service:create_app()", port, args.workers, env)
+        gunicorn = start_gunicorn("ar_service.app:create_app()", port, args.workers, env)
         base = f"http://127.0.0.1:{port}"
         manifest_url = f"{base}/api/v1/sites/sample-mask/scene?lang=en"
         try:

@@ -42,7 +42,7 @@ from playwright.sync_api import sync_playwright
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ar_service import create_app  # noqa: E402 - after the path setup above
+from ar_service.app import create_app  # noqa: E402 - after the path setup above
 from ar_service.db import upgrade  # noqa: E402
 from ar_service.importer import import_site  # noqa: E402
 from ar_service.settings import Settings  # noqa: E402

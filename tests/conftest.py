@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from ar_service import create_app
+from ar_service.app import create_app
 from ar_service.db import upgrade
 from ar_service.models import Base
 from ar_service.services import Services

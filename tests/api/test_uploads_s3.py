@@ -12,7 +12,7 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ar_service import create_app
+from ar_service.app import create_app
 from ar_service.db import upgrade
 from ar_service.models import AssetVersion
 from ar_service.services import Services

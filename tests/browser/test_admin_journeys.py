@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from ar_service import create_app
+from ar_service.app import create_app
 from ar_service.db import upgrade
 from ar_service.library import pack_folder
 from ar_service.models import Role, Site

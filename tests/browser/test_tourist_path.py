@@ -16,7 +16,7 @@ from PIL import Image
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from ar_service import create_app
+from ar_service.app import create_app
 from ar_service.db import upgrade
 from ar_service.importer import import_site
 from ar_service.models import EventKind, Job, ScanEvent

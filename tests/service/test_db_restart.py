@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ar_service import create_app
+from ar_service.app import create_app
 from ar_service.db import upgrade
 from ar_service.services import Services
 from tests.conftest import embedded_settings

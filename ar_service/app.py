@@ -1,0 +1,43 @@
+"""The Flask app factory: ``create_app`` (WSGI servers run ``ar_service.app:create_app()``)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import Babel
+
+from ar_service.auth import csrf, init_auth
+from ar_service.compression import init_compression
+from ar_service.errors import register_error_handlers
+from ar_service.i18n import select_language
+from ar_service.services import Services, close_db
+from ar_service.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app from ``settings`` (default: environment variables with embedded defaults)."""
+    settings = (settings or Settings.from_env()).ensure_secret_key()
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        TESTING=settings.testing,
+        BABEL_DEFAULT_LOCALE="vi",
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["hue_ar"] = Services.build(settings)
+    Babel(app, locale_selector=select_language)
+    init_compression(app)
+    app.teardown_appcontext(close_db)
+    init_auth(app)
+    register_error_handlers(app)
+
+    from ar_service import admin, api, public
+    from ar_service.api import preview
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(admin.bp)
+    csrf.exempt(api.bp)  # bearer-token API: no cookies, so no cross-site forgery
+    app.register_blueprint(api.bp)
+    app.register_blueprint(preview.bp)
+    return app

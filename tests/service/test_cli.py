@@ -1,0 +1,40 @@
+"""The ``hue-ar`` command loads a command's module only when that command runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from ar_service.cli import COMMANDS, main
+
+FUZE = Path(__file__).resolve().parents[1] / "data" / "fuze"
+
+PIPELINE_ALONE = """
+import json, sys
+from ar_service.cli import main
+main(["pipeline", "inspect", sys.argv[1], "--json"], standalone_mode=False)
+service = ("ar_service.app", "ar_service.commands", "sqlalchemy", "markers")
+print(json.dumps([name for name in service if name in sys.modules]))
+"""
+
+
+def test_a_pipeline_command_runs_without_loading_the_service() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PIPELINE_ALONE, str(FUZE)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    report, loaded = done.stdout.strip().rsplit("\n", 1)
+    assert json.loads(report)["triangles"] == 1000
+    assert json.loads(loaded) == []
+
+
+def test_help_lists_every_command_and_an_unknown_one_is_refused() -> None:
+    listed = CliRunner().invoke(main, ["--help"])
+    assert listed.exit_code == 0
+    assert all(name in listed.output for name in COMMANDS)
+    unknown = CliRunner().invoke(main, ["sevre"])
+    assert unknown.exit_code == 2 and "No such command 'sevre'" in unknown.output
