@@ -45,29 +45,20 @@ def find_up_axis(model: Model, options: OrientOptions) -> str | None:
     Scans come off a tripod or turntable aligned with one axis of the capture frame, so only
     the six axis directions are tried; the ground is large, flat and at the bottom.
     """
-    positions = model.stacked_positions().astype(np.float64)
+    corners = model.stacked_positions()[model.stacked_triangles()]  # float32 (M, 3, 3) is enough here
+    first, second = corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]
+    cross = np.cross(first, second)
+    double_area = np.sqrt(np.einsum("ij,ij->i", cross, cross))
+    extent = np.ptp(model.stacked_positions(), axis=0).astype(np.float64)
     scores: dict[str, float] = {}
-    corners_all, normals_all, areas_all = [], [], []
-    for primitive in model.primitives:
-        corners = primitive.positions[primitive.indices].astype(np.float64)
-        cross = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
-        area = np.linalg.norm(cross, axis=1) / 2
-        corners_all.append(corners.mean(axis=1))
-        normals_all.append(cross / np.maximum(2 * area, 1e-30)[:, None])
-        areas_all.append(area)
-    centres, normals, areas = (
-        np.concatenate(corners_all),
-        np.concatenate(normals_all),
-        np.concatenate(areas_all),
-    )
-    extent = np.ptp(positions, axis=0)
     for name, axis in (("y", 1), ("z", 2), ("x", 0)):  # ties go to glTF's own convention first
         footprint = float(np.prod(np.delete(extent, axis)))
+        centres = corners[:, 0, axis] + corners[:, 1, axis] + corners[:, 2, axis]  # 3 × the centroid
+        flat = np.abs(cross[:, axis]) > 0.95 * double_area
         for sign, label in ((1.0, name), (-1.0, f"-{name}")):
-            height = sign * centres[:, axis]
-            slab = height <= height.min() + options.ground_slab * extent[axis]
-            flat = np.abs(normals[:, axis]) > 0.95
-            area = float(areas[slab & flat].sum())
+            height = sign * centres
+            slab = height <= height.min() + 3 * options.ground_slab * extent[axis]
+            area = float(double_area[slab & flat].sum(dtype=np.float64)) / 2
             if footprint > 0 and area >= options.min_ground_area * footprint:
                 scores[label] = area
     return max(scores, key=lambda k: scores[k]) if scores else None
