@@ -158,6 +158,7 @@ class TextureWork:
 
 
 def _done(value: _T) -> Future[_T]:
+    """A future already holding ``value``."""
     made: Future[_T] = Future()
     made.set_result(value)
     return made
@@ -165,6 +166,8 @@ def _done(value: _T) -> Future[_T]:
 
 @dataclass(frozen=True)
 class _Made:
+    """One texture's resize for a level, and its encoding queued behind it."""
+
     texture: Future[Texture]
     encoded: Future[tuple[bytes, str]]
 
