@@ -5,6 +5,7 @@ tools start without loading the service (``hue-ar pipeline`` in 0.4 s instead of
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 from typing import Any
@@ -65,6 +66,10 @@ def main(ctx: click.Context, verbose: bool) -> None:
     """Hue AR: augmented reality for heritage sites."""
     info = ctx.ensure_object(ScriptInfo)
     info.verbose = verbose  # type: ignore[attr-defined]
+    # The command's modules are loaded by now and live as long as the process: frozen out of the
+    # collector, they are not walked again by each full collection, nor by the last one at exit
+    # (45 ms of `hue-ar pipeline run`).
+    gc.freeze()
 
 
 if __name__ == "__main__":
