@@ -45,11 +45,12 @@ def find_up_axis(model: Model, options: OrientOptions) -> str | None:
     Scans come off a tripod or turntable aligned with one axis of the capture frame, so only
     the six axis directions are tried; the ground is large, flat and at the bottom.
     """
-    corners = model.stacked_positions()[model.stacked_triangles()]  # float32 (M, 3, 3) is enough here
+    positions = model.stacked_positions()
+    corners = positions[model.stacked_triangles()]  # float32 (M, 3, 3) is enough here
     first, second = corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]
     cross = np.cross(first, second)
     double_area = np.sqrt(np.einsum("ij,ij->i", cross, cross))
-    extent = np.ptp(model.stacked_positions(), axis=0).astype(np.float64)
+    extent = np.ptp(positions, axis=0).astype(np.float64)
     scores: dict[str, float] = {}
     for name, axis in (("y", 1), ("z", 2), ("x", 0)):  # ties go to glTF's own convention first
         footprint = float(np.prod(np.delete(extent, axis)))
