@@ -8,11 +8,11 @@ ignored and re-baking the texture onto a fresh atlas reaches low triangle counts
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
-from scipy import ndimage
 
 from hue_errors import InvalidInput
 from pipeline.model import Material, Model, Primitive, Texture
@@ -28,11 +28,10 @@ F32 = npt.NDArray[np.float32]
 
 @dataclass(frozen=True)
 class BakeOptions:
-    """Atlas size and gutter."""
+    """Atlas size, chart padding and largest chart."""
 
     size: int = 1024  # atlas width = height, texels
     padding: int = 4  # xatlas gap between charts, texels
-    gutter: int = 8  # texels of island colour dilated outwards (mip bleeding guard)
     # Largest chart, as a share of the surface area. xatlas grows charts face by face at a cost
     # that rises steeply with their size: on a 20 000-triangle scan a 1 % cap makes it 3.7×
     # faster (50 000 triangles: 3×) for as many charts and 1 % less of the atlas used; 0.5 %
@@ -41,17 +40,14 @@ class BakeOptions:
     max_chart_share: float = 0.005
 
 
-CANDIDATES = 4  # nearest high-res triangles tested per texel (8: same colour error, 2× slower)
-
-
 class BakeSource:
     """The textured scan a bake samples: its triangles in a closest-point index, their UVs and
     the base-colour texels. Independent of the low mesh, so a run builds it on its second
     thread while the low mesh is made."""
 
     def __init__(self, high: Model) -> None:
-        positions, self.triangles, self.uvs, self.texels = _merged(high)
-        self.index = SurfaceIndex(positions[self.triangles], CANDIDATES)
+        positions, triangles, self.uvs, self.texels = _merged(high)
+        self.index = SurfaceIndex(positions, triangles)
 
 
 def _merged(model: Model) -> tuple[F64, I64, F64, npt.NDArray[np.uint8]]:
@@ -112,9 +108,8 @@ def rebake(source: BakeSource, low: Model, atlas: Atlas, *, options: BakeOptions
     b = bary[first]
     points = np.einsum("pk,pkj->pj", b, positions[new_tri[tri]])
 
-    # Nearest high-res surface point: candidate triangles by centroid, exact closest point among them.
-    found = source.index.closest(points)
-    uv = np.einsum("pk,pkj->pj", found.bary, source.uvs[source.triangles[found.triangle]])
+    found = source.index.closest(points)  # the nearest point of the scan's surface
+    uv = np.einsum("pk,pkj->pj", found.bary, source.uvs[source.index.triangles[found.triangle]])
     th, tw = source.texels.shape[:2]
     sx = np.floor((uv[:, 0] % 1.0) * tw).astype(np.int64).clip(0, tw - 1)
     sy = np.floor((uv[:, 1] % 1.0) * th).astype(np.int64).clip(0, th - 1)
@@ -123,7 +118,7 @@ def rebake(source: BakeSource, low: Model, atlas: Atlas, *, options: BakeOptions
     image[texel] = source.texels[sy, sx]
     filled = np.zeros(n * n, dtype=bool)
     filled[texel] = True
-    grid = dilate_islands(image.reshape(n, n, 3), filled.reshape(n, n), options.gutter)
+    grid = fill_empty(image.reshape(n, n, 3), filled.reshape(n, n))
 
     material = Material(
         name=f"{low.name}-baked",
@@ -136,20 +131,50 @@ def rebake(source: BakeSource, low: Model, atlas: Atlas, *, options: BakeOptions
         normals=normals,
         uvs=new_uv.astype(np.float32),  # texel rows were indexed by v directly: glTF top-left origin
     )
-    step = {"stage": "bake", "atlas": n, "triangles": len(new_tri), "source_triangles": len(source.triangles)}
+    step = {
+        "stage": "bake",
+        "atlas": n,
+        "triangles": len(new_tri),
+        "source_triangles": len(source.index.triangles),
+    }
     return Model(primitives=[primitive], materials=[material], name=low.name, steps=[*low.steps, step])
 
 
-def dilate_islands(
-    image: npt.NDArray[np.uint8], filled: npt.NDArray[np.bool_], gutter: int
-) -> npt.NDArray[np.uint8]:
-    """``image`` (changed in place) with each empty texel within ``gutter`` texels of a filled one,
-    by chessboard distance, copied from its nearest filled texel: mipmaps average square blocks,
-    so a square band guards them (and the gutter of a 1024² atlas takes 62 ms, not the exact
-    Euclidean transform's 128)."""
-    distance, (rows, columns) = ndimage.distance_transform_cdt(
-        ~filled, metric="chessboard", return_indices=True
-    )
-    near = distance <= gutter
-    image[near] = image[rows[near], columns[near]]
-    return image
+def fill_empty(image: npt.NDArray[np.uint8], filled: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint8]:
+    """``image`` with every empty texel given the mean colour of the filled texels in its smallest
+    enclosing 2^k × 2^k block that has any (pull-push, Gortler et al. 1996, "The Lumigraph").
+
+    The blocks are the ones box-filtered mipmaps average, so no level of the texture's mip chain
+    mixes in a background colour. Against an 8-texel gutter dilated around each chart on a black
+    background, it takes the seam-heavy mask's 1024² WebP atlas from 206 to 82 KB and its encode
+    from 0.18 to 0.08 s, and the fill itself 0.08 → 0.05 s. (No library fills a texture this way.)
+    """
+    level = np.concatenate([image, filled[..., None]], axis=2, dtype=np.float32)
+    level[..., :3] *= level[..., 3:]  # colour sums weighted by coverage, then the coverage
+    pyramid = []
+    while max(level.shape[:2]) > 1:
+        level = _half(level)
+        pyramid.append(level)
+    fill = pyramid[-1][..., :3] / np.maximum(pyramid[-1][..., 3:], 1)
+    for level in reversed(pyramid[:-1]):
+        covered = level[..., 3:]
+        fill = np.where(covered > 0, level[..., :3] / np.maximum(covered, 1), _double(fill, level.shape))
+    coarse = _double(np.rint(fill).astype(np.uint8), filled.shape)
+    filled_image: npt.NDArray[np.uint8] = np.where(filled[..., None], image, coarse)
+    return filled_image
+
+
+def _half(level: F32) -> F32:
+    """Sums of each 2 × 2 block (an odd side padded with an empty row or column)."""
+    rows, columns = level.shape[:2]
+    if rows % 2 or columns % 2:
+        level = np.pad(level, ((0, rows % 2), (0, columns % 2), (0, 0)))
+    summed: F32 = level[0::2, 0::2] + level[1::2, 0::2] + level[0::2, 1::2] + level[1::2, 1::2]
+    return summed
+
+
+def _double(level: npt.NDArray[Any], shape: tuple[int, ...]) -> npt.NDArray[Any]:
+    """Each texel as a 2 × 2 block, cropped to ``shape``'s rows and columns."""
+    rows, columns, channels = level.shape
+    blocks = np.broadcast_to(level[:, None, :, None], (rows, 2, columns, 2, channels))
+    return blocks.reshape(2 * rows, 2 * columns, channels)[: shape[0], : shape[1]]

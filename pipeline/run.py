@@ -161,7 +161,8 @@ def _run(source: Path, out_dir: Path, recipe: Recipe, options: RunOptions, clock
 def _second_thread() -> Iterator[ThreadPoolExecutor]:
     """A second thread that takes work off the critical path: meshoptimizer (through ctypes),
     numpy's array loops, scipy's k-d tree build and Pillow release the GIL, so on two cores it
-    runs alongside. Work not yet started when the run ends (or fails) is dropped."""
+    runs alongside (libigl's AABB build for a re-bake does not: 0.08 s for 100 000 triangles).
+    Work not yet started when the run ends (or fails) is dropped."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline")
     try:
         yield pool

@@ -11,7 +11,7 @@ from PIL import Image
 from scipy.spatial import cKDTree
 
 from benchmarks.surface_metrics import sample_surface
-from pipeline.bake import BakeOptions, BakeSource, dilate_islands, rebake, start_atlas
+from pipeline.bake import BakeOptions, BakeSource, fill_empty, rebake, start_atlas
 from pipeline.bundle import Bundle
 from pipeline.ingest import load_model
 from pipeline.model import Material, Model, Primitive, Texture
@@ -185,13 +185,21 @@ def test_stalled_seam_locked_level_is_rebaked_to_its_target(tmp_path: Path, vali
     assert np.median(np.abs(colour[:, :2] - expected)) < 12.0
 
 
-def test_gutter_copies_the_nearest_island_texel_in_a_square_band() -> None:
+def test_fill_gives_each_empty_texel_its_enclosing_blocks_mean() -> None:
     image = np.zeros((32, 32, 3), dtype=np.uint8)
     filled = np.zeros((32, 32), dtype=bool)
-    image[10, 10], image[10, 20] = (200, 0, 0), (0, 200, 0)
-    filled[10, 10] = filled[10, 20] = True
-    out = dilate_islands(image, filled, 3)
-    assert (out[7:14, 7:14] == (200, 0, 0)).all()  # the whole 7×7 square around the red texel
-    assert (out[7:14, 17:24] == (0, 200, 0)).all()
-    assert (out[14:] == 0).all() and (out[:7] == 0).all() and (out[:, 24:] == 0).all()
-    assert (out[7:14, 14:17] == 0).all()  # 4 texels from both islands: beyond the gutter
+    image[2, 2], image[3, 3], image[20, 20] = (200, 0, 0), (100, 0, 0), (0, 90, 30)
+    filled[2, 2] = filled[3, 3] = filled[20, 20] = True
+    out = fill_empty(image.copy(), filled)
+    assert (out[filled] == image[filled]).all()  # what was baked stays
+    assert (out[2:4, 2:4][~filled[2:4, 2:4]] == (150, 0, 0)).all()  # the 2 × 2 block's mean
+    assert (out[16:32, 16:32][~filled[16:32, 16:32]] == (0, 90, 30)).all()  # alone in its 16 × 16 block
+    assert (out[0:16, 16:32] == (100, 30, 10)).all()  # the whole image's mean of the three
+
+
+def test_fill_of_odd_sides_and_no_texel_filled() -> None:
+    image = np.zeros((5, 3, 3), dtype=np.uint8)
+    filled = np.zeros((5, 3), dtype=bool)
+    assert (fill_empty(image.copy(), filled) == 0).all()
+    image[4, 2], filled[4, 2] = (10, 20, 30), True
+    assert (fill_empty(image.copy(), filled) == (10, 20, 30)).all()
