@@ -378,7 +378,7 @@ def _simplify(
     stalled = result.model.triangle_count > recipe.rebake_above * wanted.target_triangles
     if not (recipe.rebake_above and stalled and _textured(base.model)):
         return scan.fit(result, FitOptions()) if recipe.fit else result
-    from pipeline.bake import BakeOptions, rebake, start_atlas  # scipy.ndimage: only for seam-heavy scans
+    from pipeline.bake import BakeOptions, rebake, start_atlas  # libigl: only for seam-heavy scans
 
     source = scan.bake_source(base.model)
     low = decimate_ignoring_seams(base.model, wanted)
