@@ -155,8 +155,8 @@ def fill_empty(image: npt.NDArray[np.uint8], filled: npt.NDArray[np.bool_]) -> n
     while max(level.shape[:2]) > 1:
         level = _half(level)
         pyramid.append(level)
-    fill = pyramid[-1][..., :3] / np.maximum(pyramid[-1][..., 3:], 1)
-    for level in reversed(pyramid[:-1]):
+    fill = np.zeros((1, 1, 3), dtype=np.float32)  # above the whole image: nothing to take
+    for level in reversed(pyramid):
         covered = level[..., 3:]
         fill = np.where(covered > 0, level[..., :3] / np.maximum(covered, 1), _double(fill, level.shape))
     coarse = _double(np.rint(fill).astype(np.uint8), filled.shape)

@@ -197,9 +197,12 @@ def test_fill_gives_each_empty_texel_its_enclosing_blocks_mean() -> None:
     assert (out[0:16, 16:32] == (100, 30, 10)).all()  # the whole image's mean of the three
 
 
-def test_fill_of_odd_sides_and_no_texel_filled() -> None:
+def test_fill_of_odd_sides_one_texel_and_no_texel_filled() -> None:
     image = np.zeros((5, 3, 3), dtype=np.uint8)
     filled = np.zeros((5, 3), dtype=bool)
     assert (fill_empty(image.copy(), filled) == 0).all()
     image[4, 2], filled[4, 2] = (10, 20, 30), True
     assert (fill_empty(image.copy(), filled) == (10, 20, 30)).all()
+    one = np.array([[[7, 8, 9]]], dtype=np.uint8)
+    assert (fill_empty(one, np.array([[True]])) == one).all()  # a 1-texel atlas (texture_px 1)
+    assert (fill_empty(one, np.array([[False]])) == 0).all()
