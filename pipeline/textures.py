@@ -10,7 +10,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 from typing import Literal, TypeVar
 
-from PIL import Image
+from PIL import Image, WebPImagePlugin  # noqa: F401 - see below
 
 from hue_errors import InvalidInput, TooLarge
 from pipeline.identity_cache import IdentityCache
@@ -26,6 +26,8 @@ MAX_TEXTURE_PIXELS = 8192 * 8192
 # an N² atlas samples a ≥ 2N image: a run decodes a JPEG no larger than that (decode_image).
 SOURCE_HEADROOM = 2
 
+# WebP is registered by the import above: Pillow's first save in a format it has not registered
+# imports all of its ~40 image plugins (50 ms, holding the GIL) to look for it.
 TextureFormat = Literal["webp", "jpeg"]
 MIME_TYPES: dict[str, str] = {"webp": "image/webp", "jpeg": "image/jpeg"}
 _T = TypeVar("_T")
