@@ -196,17 +196,23 @@ def bench(source: Path, samples: int, repeat: int) -> InputResult:
     level = load_recipe(RECIPE).levels[0]
     ratio = min(1.0, level.target_triangles / reference.triangle_count)
     source_samples = sample_surface(reference, samples * 10)
-    rows, ours_steps = [], []
-    for tool, (command, output) in _commands(
-        source, _gltf_source(source, work), work, ratio, level.texture_px
-    ).items():
+    commands = _commands(source, _gltf_source(source, work), work, ratio, level.texture_px)
+    for tool, (command, _) in list(commands.items()):
         if tool != "ours" and not Path(command[0]).exists():
             print(f"  {tool}: not installed under tools/node (run npm ci there); skipped")
-            continue
-        # The fastest of ``repeat`` runs: the cores are shared, and a neighbour's load only adds time.
-        runs = [_timed(command, work / f"{tool}.log") for _ in range(repeat)]
-        seconds, rss = min(r[0] for r in runs), max(r[1] for r in runs)
-        startup = min(_timed(STARTUP[tool], work / f"{tool}.startup.log")[0] for _ in range(repeat))
+            del commands[tool]
+    # The fastest of ``repeat`` runs, the tools taking turns: the cores are shared, a neighbour's
+    # load only adds time, and a change in the machine's speed reaches every tool alike.
+    runs: dict[str, list[tuple[float, float]]] = {tool: [] for tool in commands}
+    startups: dict[str, list[float]] = {tool: [] for tool in commands}
+    for _ in range(repeat):
+        for tool, (command, _) in commands.items():
+            runs[tool].append(_timed(command, work / f"{tool}.log"))
+            startups[tool].append(_timed(STARTUP[tool], work / f"{tool}.startup.log")[0])
+    rows, ours_steps = [], []
+    for tool, (_, output) in commands.items():
+        seconds, rss = min(r[0] for r in runs[tool]), max(r[1] for r in runs[tool])
+        startup = min(startups[tool])
         model = load_scan(output)
         if tool == "ours":
             _undo_orient(model, output.parent / "manifest.json")
