@@ -44,8 +44,11 @@ class InspectReport:
     has_vertex_colors: bool
 
 
-def inspect_model(model: Model, source: str, surveys: Sequence[FaceSurvey] | None = None) -> InspectReport:
-    """Measure ``model`` without changing it; ``surveys`` (one per primitive) if already made."""
+def inspect_model(
+    model: Model, source: str, surveys: Sequence[FaceSurvey] | None = None, uv_islands: int | None = None
+) -> InspectReport:
+    """Measure ``model`` without changing it; ``surveys`` (one per primitive) and its
+    ``uv_islands`` if already counted."""
     surveys = surveys or [survey_faces(p) for p in model.primitives]
     low, high = model.bounds()
     textures = tuple(
@@ -67,7 +70,7 @@ def inspect_model(model: Model, source: str, surveys: Sequence[FaceSurvey] | Non
         degenerate_faces=sum(int(s.degenerate.sum()) for s in surveys),
         duplicate_faces=sum(int(s.duplicate.sum()) for s in surveys),
         components=sum(s.components()[0] for s in surveys),
-        uv_islands=sum(uv_island_count(p) for p in prims),
+        uv_islands=sum(uv_island_count(p) for p in prims) if uv_islands is None else uv_islands,
         has_normals=all(p.normals is not None for p in prims),
         has_uvs=all(p.uvs is not None for p in prims),
         has_vertex_colors=all(p.colors is not None for p in prims),

@@ -6,7 +6,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -15,6 +15,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from hue_errors import InvalidInput
+from pipeline.batches import side_by_side
 from pipeline.bundle import Bundle
 from pipeline.clean import clean
 from pipeline.decimate import DecimateOptions, DecimateResult, decimate, decimate_ignoring_seams
@@ -29,10 +30,11 @@ from pipeline.poster import PosterOptions, render_poster
 from pipeline.provenance import Provenance, tool_versions, xmp_packet
 from pipeline.recipe import LevelSpec, Recipe, load_recipe
 from pipeline.textures import SOURCE_HEADROOM, TextureOptions, TextureWork
-from pipeline.topology import survey_faces
+from pipeline.topology import survey_faces, uv_island_count
+from pipeline.unwrap import AtlasJob
 
 if TYPE_CHECKING:
-    from pipeline.bake import BakeSource  # xatlas is imported only for seam-heavy scans
+    from pipeline.bake import BakeSource  # libigl is imported only for seam-heavy scans
 
 Progress = Callable[[str, float], None]
 MANIFEST_NAME = "manifest.json"
@@ -40,6 +42,10 @@ POSTER_NAME = "poster.webp"
 # Share of the run each stage takes on the bundled mask (for the progress fraction only).
 FIXED_STAGES = {"ingest": 0.10, "inspect": 0.05, "clean": 0.05, "orient": 0.02}
 MANIFEST_SHARE = 0.02
+# Triangles per UV island where seam-preserving decimation stops (4.03 on the seam-heavy mask's
+# 8 719 islands, 4.08 on the mask's 1 272): a level whose target times ``rebake_above`` is below
+# this many per island of the scan is expected to be re-baked.
+SEAM_FLOOR = 4
 _T = TypeVar("_T")
 
 
@@ -126,25 +132,34 @@ def _run(source: Path, out_dir: Path, recipe: Recipe, options: RunOptions, clock
         with clock.stage("ingest", FIXED_STAGES["ingest"]):
             model = load_model(bundle, SOURCE_HEADROOM * max(level.texture_px for level in recipe.levels))
         digests, main = dict(bundle.digests), bundle.main
-    with _second_thread() as background:
+    with _second_thread() as background, ExitStack() as atlases:
+        # The report's UV islands first, counted while the faces are surveyed and cleaned: they
+        # predict which levels will be re-baked.
+        islands = background.submit(_timed, _uv_islands, model)
         with clock.stage("inspect", FIXED_STAGES["inspect"]):
             surveys = [survey_faces(p) for p in model.primitives]  # measured once, for both stages
         with clock.stage("clean", FIXED_STAGES["clean"]):
             cleaned = clean(model, recipe.clean, surveys)
-        # The rest of the report (components, UV islands) is counted on the second thread.
-        report = background.submit(_timed, inspect_model, model, main, surveys)
+        uv_islands, seconds = islands.result()
+        # The rest of the report (components) is counted on the second thread.
+        report = background.submit(_timed, inspect_model, model, main, surveys, uv_islands)
+        # The first re-bake's atlas process, importing xatlas while the scan is oriented and decimated.
+        expected = _textured(model) and any(
+            _expects_rebake(recipe, lv.target_triangles, uv_islands) for lv in recipe.levels
+        )
+        spare = atlases.enter_context(AtlasJob()) if expected else None
         with clock.stage("orient", FIXED_STAGES["orient"]):
-            model = orient(cleaned, _orient_options(options, main))
+            oriented = orient(cleaned, _orient_options(options, main))
         out_dir.mkdir(parents=True, exist_ok=True)
-        scan = _Scan(model, background, recipe.fit)
+        scan = _Scan(oriented, background, recipe.fit, uv_islands, spare)
         written = _write_levels(scan, recipe, options, out_dir, clock)
-        inspect, seconds = report.result()
-    clock.timings["inspect"] += seconds
+        inspect, report_seconds = report.result()
+    clock.timings["inspect"] += seconds + report_seconds
     timings = {**clock.timings, "total": time.perf_counter() - clock.started}
     manifest = out_dir / MANIFEST_NAME
     manifest.write_text(
         json.dumps(
-            _manifest(recipe, options, main, digests, inspect, model, written.levels, timings),
+            _manifest(recipe, options, main, digests, inspect, oriented, written.levels, timings),
             indent=2,
             ensure_ascii=False,
         )
@@ -168,6 +183,10 @@ def _second_thread() -> Iterator[ThreadPoolExecutor]:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _uv_islands(model: Model) -> int:
+    return sum(uv_island_count(p) for p in model.primitives)
 
 
 def _orient_options(options: RunOptions, main: str) -> OrientOptions:
@@ -212,8 +231,6 @@ def _write_levels(
         shared_steps=len(model.steps),
         textures=TextureWork(scan.background),
     )
-    for spec in recipe.levels:  # the scan's own textures, made while the geometry is simplified
-        levels.textures.prefetch(model, spec.texture_px, _texture_options(spec))
     level_share = (1.0 - sum(FIXED_STAGES.values()) - MANIFEST_SHARE) / len(recipe.levels)
     outputs: dict[int, LevelOutput] = {}
     usdz = None
@@ -227,7 +244,12 @@ def _write_levels(
             wanted = DecimateOptions(target_triangles=spec.target_triangles, max_error=spec.max_error)
             key = (wanted, spec.texture_px)
             if key not in simplified:
-                simplified[key] = _simplify(scan, wanted, spec.texture_px, recipe, seam_kept)
+                # The scan's own textures for this level, made while its geometry is fitted
+                # (only once it is known not to be re-baked: that work is wasted on a re-bake).
+                def keep_textures(spec: LevelSpec = spec) -> None:
+                    levels.textures.prefetch(model, spec.texture_px, _texture_options(spec))
+
+                simplified[key] = _simplify(scan, wanted, spec.texture_px, recipe, seam_kept, keep_textures)
             outputs[i] = _write_level(simplified[key], spec, levels)
             if spec.name == recipe.usdz_level:
                 from pipeline.usdz import write_usdz  # pxr takes a third of a second to import
@@ -332,15 +354,25 @@ def _cascade_source(
 
 
 class _Scan:
-    """The cleaned, oriented scan, the run's ``background`` executor, and (with ``fit``) the
-    scan's planes for the fit stage, built there at once while the first level is simplified
+    """The cleaned, oriented scan, the run's ``background`` executor, the source's UV islands, an
+    atlas process already started for the first re-bake (if one was expected), and (with ``fit``)
+    the scan's planes for the fit stage, built there at once while the first level is simplified
     (a 6M-triangle scan's take about 3 s)."""
 
-    def __init__(self, model: Model, background: Executor, fit: bool) -> None:
+    def __init__(
+        self, model: Model, background: Executor, fit: bool, uv_islands: int, spare: AtlasJob | None
+    ) -> None:
         self.model = model
         self.background = background
+        self.uv_islands = uv_islands
+        self._spare = spare
         self._planes = background.submit(ScanPlanes, model) if fit else None
         self._bake_sources: IdentityCache[Future[BakeSource]] = IdentityCache()
+
+    def atlas_job(self) -> AtlasJob:
+        """The spare atlas process, then fresh ones."""
+        job, self._spare = self._spare or AtlasJob(), None
+        return job
 
     def bake_source(self, model: Model) -> Future[BakeSource]:
         """What a re-bake from ``model`` (the scan or a larger level) samples, started on the
@@ -364,32 +396,75 @@ def _simplify(
     texture_px: int,
     recipe: Recipe,
     done: dict[DecimateOptions, DecimateResult],
+    keep_textures: Callable[[], None],
 ) -> DecimateResult:
     """Seam-preserving decimation (from a larger level where ``recipe.cascade_above`` allows);
     where it stalls above ``recipe.rebake_above`` × the target on a textured scan (thousands of
-    UV islands lock their borders), decimate ignoring seams and re-bake instead. With
-    ``recipe.fit`` the result's vertices are then moved onto the scan (sliding along it only
-    before a re-bake, which maps the texture afresh)."""
+    UV islands lock their borders), decimate ignoring seams and re-bake instead, else call
+    ``keep_textures``. With ``recipe.fit`` the result's vertices are then moved onto the scan
+    (sliding along it only before a re-bake, which maps the texture afresh)."""
     base = _cascade_source(scan.model, wanted, recipe.cascade_above, done)
+    bound = recipe.rebake_above * wanted.target_triangles
+    may_rebake = bool(recipe.rebake_above) and _textured(base.model)
+    if (
+        may_rebake
+        and wanted not in done
+        and _expects_rebake(recipe, wanted.target_triangles, scan.uv_islands)
+    ):
+        # The seam-preserving decimation runs on a second thread while the seam-free one is
+        # made here and its atlas started (meshoptimizer releases the GIL).
+        with scan.atlas_job() as atlas:
+            kept, low = side_by_side(
+                lambda: _seam_kept(base, wanted), lambda: _seam_free(base, wanted, atlas, texture_px)
+            )
+            done[wanted] = kept
+            if kept.model.triangle_count > bound:
+                return _rebaked(scan, base, low, atlas, texture_px, recipe)
     if wanted not in done:
-        step = decimate(base.model, wanted)
-        done[wanted] = DecimateResult(model=step.model, error_m=base.error_m + step.error_m)
-    result = done[wanted]
-    stalled = result.model.triangle_count > recipe.rebake_above * wanted.target_triangles
-    if not (recipe.rebake_above and stalled and _textured(base.model)):
-        return scan.fit(result, FitOptions()) if recipe.fit else result
-    from pipeline.bake import BakeOptions, rebake, start_atlas  # libigl: only for seam-heavy scans
+        done[wanted] = _seam_kept(base, wanted)
+    if may_rebake and done[wanted].model.triangle_count > bound:
+        with scan.atlas_job() as atlas:  # a fresh child starts while the seam-free decimation runs
+            low = _seam_free(base, wanted, atlas, texture_px)
+            return _rebaked(scan, base, low, atlas, texture_px, recipe)
+    keep_textures()
+    return scan.fit(done[wanted], FitOptions()) if recipe.fit else done[wanted]
+
+
+def _expects_rebake(recipe: Recipe, target_triangles: int, uv_islands: int) -> bool:
+    """Whether seam-preserving decimation of a scan with ``uv_islands`` is expected to stop above
+    ``recipe.rebake_above`` × the target (see ``SEAM_FLOOR``)."""
+    return bool(recipe.rebake_above) and SEAM_FLOOR * uv_islands > recipe.rebake_above * target_triangles
+
+
+def _seam_kept(base: DecimateResult, wanted: DecimateOptions) -> DecimateResult:
+    step = decimate(base.model, wanted)
+    return DecimateResult(model=step.model, error_m=base.error_m + step.error_m)
+
+
+def _seam_free(
+    base: DecimateResult, wanted: DecimateOptions, atlas: AtlasJob, texture_px: int
+) -> DecimateResult:
+    """``base`` decimated ignoring seams, with ``atlas`` started on the result."""
+    from pipeline.bake import BakeOptions, start_atlas  # libigl: only for seam-heavy scans
+
+    step = decimate_ignoring_seams(base.model, wanted)
+    start_atlas(atlas, step.model, BakeOptions(size=texture_px))
+    return DecimateResult(model=step.model, error_m=base.error_m + step.error_m)
+
+
+def _rebaked(
+    scan: _Scan, base: DecimateResult, low: DecimateResult, atlas: AtlasJob, texture_px: int, recipe: Recipe
+) -> DecimateResult:
+    """``low`` (with ``recipe.fit``, fitted to the scan while ``atlas`` is made) on its atlas,
+    colour baked from ``base``."""
+    from pipeline.bake import BakeOptions, rebake
 
     source = scan.bake_source(base.model)
-    low = decimate_ignoring_seams(base.model, wanted)
-    low = DecimateResult(model=low.model, error_m=base.error_m + low.error_m)
-    options = BakeOptions(size=texture_px)
-    with start_atlas(low.model, options) as atlas:  # in a child process, beside the fit
-        if recipe.fit:
-            # One search of the scan: a second took 0.19 s of the seam-heavy mask's 1.66 s to
-            # bring its mean distance 1 % closer.
-            low = scan.fit(low, FitOptions(slide=True))
-        baked = rebake(source.result(), low.model, atlas.result(), options=options)
+    if recipe.fit:
+        # One search of the scan: a second took 0.19 s of the seam-heavy mask's 1.66 s to
+        # bring its mean distance 1 % closer.
+        low = scan.fit(low, FitOptions(slide=True))
+    baked = rebake(source.result(), low.model, atlas.result(), options=BakeOptions(size=texture_px))
     return DecimateResult(model=baked, error_m=low.error_m)
 
 

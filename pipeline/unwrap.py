@@ -61,30 +61,42 @@ def make_atlas(positions: F32, triangles: I64, options: AtlasOptions) -> Atlas:
     pack.resolution = options.size
     pack.padding = options.padding
     pack.bilinear = True
+    # Charts keep the orientation of their convex hull's axis (rotate_charts_to_axis) and are
+    # not tried at other angles: the seam-heavy mask's atlas 0.40 → 0.29 s, its texels used
+    # 78.8 → 79.2 %, the baked colour error 5.92 → 6.01 and the bytes the same.
+    pack.rotate_charts = False
     atlas.generate(chart_options=charts, pack_options=pack)
     vertices, faces, uvs = atlas[0]
     return Atlas(vertices.astype(np.int64), faces.astype(np.int64), uvs.astype(np.float32))
 
 
 class AtlasJob:
-    """``make_atlas`` running in a child process from construction until ``result``; as a
-    context manager, it stops the child and removes its files on the way out."""
+    """``make_atlas`` in a child process. The child starts at construction and imports numpy and
+    xatlas while the caller makes the mesh (0.14 s of the seam-heavy mask's level: off its
+    critical path); ``start`` hands it the mesh, ``result`` waits for the atlas. As a context
+    manager, it stops the child and removes its files on the way out (a child never started
+    has made nothing)."""
 
-    def __init__(self, positions: F32, triangles: I64, options: AtlasOptions) -> None:
+    def __init__(self) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="hue-atlas-")
-        folder = Path(self._folder.name)
-        settings = np.array([options.size, options.padding, options.max_chart_area], dtype=np.float64)
-        np.savez(folder / _MESH, positions=positions, triangles=triangles, settings=settings)
         # -P: the script's folder (pipeline/, whose inspect.py would shadow the standard
         # library's) stays off the child's import path. The child makes no BLAS calls: one
         # OpenBLAS thread halves the CPU its numpy import takes (0.15 → 0.07 s).
         self._child = subprocess.Popen(  # noqa: S603 - this interpreter, this file, its own folder
-            [sys.executable, "-P", __file__, str(folder)],
+            [sys.executable, "-P", __file__, self._folder.name],
             env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
+
+    def start(self, positions: F32, triangles: I64, options: AtlasOptions) -> None:
+        """Give the child its mesh (once)."""
+        settings = np.array([options.size, options.padding, options.max_chart_area], dtype=np.float64)
+        np.savez(Path(self._folder.name) / _MESH, positions=positions, triangles=triangles, settings=settings)
+        assert self._child.stdin is not None, "the child's stdin is a pipe"
+        self._child.stdin.write(b"mesh\n")
+        self._child.stdin.flush()  # closed by ``result``'s communicate
 
     def result(self) -> Atlas:
         """Wait for the child and read its atlas."""
@@ -117,4 +129,7 @@ def _make_from_folder(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    _make_from_folder(Path(sys.argv[1]))
+    import xatlas  # noqa: F401 - imported while the parent makes the mesh
+
+    if sys.stdin.readline():  # the parent's go-ahead; end of input: it needs no atlas after all
+        _make_from_folder(Path(sys.argv[1]))

@@ -7,16 +7,20 @@ from pathlib import Path
 
 import meshoptimizer
 import numpy as np
+import pytest
 from PIL import Image
 from scipy.spatial import cKDTree
 
 from benchmarks.surface_metrics import sample_surface
+from pipeline import run, textures
 from pipeline.bake import BakeOptions, BakeSource, fill_empty, rebake, start_atlas
 from pipeline.bundle import Bundle
 from pipeline.ingest import load_model
 from pipeline.model import Material, Model, Primitive, Texture
+from pipeline.recipe import load_recipe
 from pipeline.run import run_pipeline
 from pipeline.topology import uv_island_count
+from pipeline.unwrap import AtlasJob
 from tests.pipeline.conftest import Validator, error_messages
 from tests.pipeline.synthetic import gltf_document, grid, write_gltf
 
@@ -47,7 +51,8 @@ def _sample(model: Model, bary: np.ndarray, tri: np.ndarray) -> tuple[np.ndarray
 
 
 def _rebaked(source: BakeSource, low: Model, options: BakeOptions) -> Model:
-    with start_atlas(low, options) as atlas:
+    with AtlasJob() as atlas:
+        start_atlas(atlas, low, options)
         return rebake(source, low, atlas.result(), options=options)
 
 
@@ -152,8 +157,18 @@ def _island_scan(folder: Path, n: int = 48) -> Path:
     )
 
 
-def test_stalled_seam_locked_level_is_rebaked_to_its_target(tmp_path: Path, validate: Validator) -> None:
+def test_stalled_seam_locked_level_is_rebaked_to_its_target(
+    tmp_path: Path, validate: Validator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     source = _island_scan(tmp_path)
+    resized: list[tuple[int, int]] = []
+    fit = textures._fit
+
+    def recorded(texture: Texture, max_px: int) -> Texture:
+        resized.append(texture.image.size)
+        return fit(texture, max_px)
+
+    monkeypatch.setattr(textures, "_fit", recorded)
     recipe = tmp_path / "low.json"
     level = {
         "name": "low",
@@ -168,6 +183,7 @@ def test_stalled_seam_locked_level_is_rebaked_to_its_target(tmp_path: Path, vali
 
     [low] = result.levels
     assert low.triangles <= 440  # seam-locked decimation alone keeps every one of the 4,608
+    assert resized == [(256, 256)]  # only the baked atlas: the scan's 272² one was never resized
     assert error_messages(validate(low.path)) == []
     manifest = json.loads(result.manifest.read_text())
     assert manifest["levels"][0]["triangles"] == low.triangles
@@ -183,6 +199,21 @@ def test_stalled_seam_locked_level_is_rebaked_to_its_target(tmp_path: Path, vali
     extent = np.ptp(points[:, [0, 2]], axis=0)
     expected = (points[:, [0, 2]] - points[:, [0, 2]].min(axis=0)) / extent * 255
     assert np.median(np.abs(colour[:, :2] - expected)) < 12.0
+
+
+def test_a_rebake_not_foreseen_makes_the_same_level(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Foreseen from its UV islands, the level's two decimations run side by side; unforeseen,
+    # the seam-preserving one stalls first. Only the scheduling differs.
+    source = _island_scan(tmp_path)
+    recipe = tmp_path / "low.json"
+    level = {"name": "low", "target_triangles": 400, "texture_px": 256}
+    recipe.write_text(json.dumps({"name": "low", "description": "one low level", "levels": [level]}))
+    foreseen = run_pipeline(source, tmp_path / "foreseen", recipe=str(recipe))
+    assert run._expects_rebake(load_recipe(str(recipe)), 400, foreseen.inspect.uv_islands)
+    monkeypatch.setattr(run, "SEAM_FLOOR", 0)
+    unforeseen = run_pipeline(source, tmp_path / "unforeseen", recipe=str(recipe))
+    assert b"stage=bake" in unforeseen.levels[0].path.read_bytes()
+    assert foreseen.levels[0].path.read_bytes() == unforeseen.levels[0].path.read_bytes()
 
 
 def test_fill_gives_each_empty_texel_its_enclosing_blocks_mean() -> None:

@@ -24,7 +24,8 @@ def _bumpy_sheet() -> tuple[np.ndarray, np.ndarray]:
 
 def test_child_makes_the_same_atlas_as_this_process() -> None:
     positions, triangles = _bumpy_sheet()
-    with AtlasJob(positions, triangles, OPTIONS) as job:
+    with AtlasJob() as job:
+        job.start(positions, triangles, OPTIONS)
         child = job.result()
     here = make_atlas(positions, triangles, OPTIONS)
     for name in ("vertices", "triangles", "uvs"):
@@ -37,7 +38,8 @@ def test_child_makes_the_same_atlas_as_this_process() -> None:
 
 def test_child_failure_is_reported_with_its_message() -> None:
     positions, triangles = _bumpy_sheet()
-    with AtlasJob(positions[:, :2].copy(), triangles, OPTIONS) as job, pytest.raises(HueARError) as failure:
+    with AtlasJob() as job, pytest.raises(HueARError) as failure:
+        job.start(positions[:, :2].copy(), triangles, OPTIONS)
         job.result()
     assert "the xatlas process exited with status 1" in failure.value.message
     assert "Error" in failure.value.message  # the child's own last line follows
@@ -46,7 +48,16 @@ def test_child_failure_is_reported_with_its_message() -> None:
 def test_leaving_early_removes_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     positions, triangles = _bumpy_sheet()
-    with AtlasJob(positions, triangles, OPTIONS):
+    with AtlasJob() as job:
+        job.start(positions, triangles, OPTIONS)
         (folder,) = tmp_path.iterdir()
         assert (folder / "mesh.npz").exists()
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_child_never_given_a_mesh_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with AtlasJob() as job:
+        child = job._child
+    assert child.returncode is not None  # stopped, not left waiting for its mesh
     assert not any(tmp_path.iterdir())
