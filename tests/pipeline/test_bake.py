@@ -12,6 +12,7 @@ from PIL import Image
 from scipy.spatial import cKDTree
 
 from benchmarks.surface_metrics import sample_surface
+from hue_errors import InvalidInput
 from pipeline import run, textures
 from pipeline.bake import BakeOptions, BakeSource, fill_empty, rebake, start_atlas
 from pipeline.bundle import Bundle
@@ -214,6 +215,35 @@ def test_a_rebake_not_foreseen_makes_the_same_level(tmp_path: Path, monkeypatch:
     unforeseen = run_pipeline(source, tmp_path / "unforeseen", recipe=str(recipe))
     assert b"stage=bake" in unforeseen.levels[0].path.read_bytes()
     assert foreseen.levels[0].path.read_bytes() == unforeseen.levels[0].path.read_bytes()
+
+
+@pytest.mark.parametrize("failing", ["orient", "decimate_ignoring_seams"])
+def test_a_failing_run_stops_its_atlas_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    # The spare atlas process starts before the scan is oriented; a level's starts with its
+    # seam-free decimation. Either failure ends the run with no child left and no files.
+    source = _island_scan(tmp_path)
+    recipe = tmp_path / "low.json"
+    level = {"name": "low", "target_triangles": 400, "texture_px": 256}
+    recipe.write_text(json.dumps({"name": "low", "description": "one low level", "levels": [level]}))
+    started: list[AtlasJob] = []
+
+    class Recorded(AtlasJob):
+        def __init__(self) -> None:
+            super().__init__()
+            started.append(self)
+
+    def refuse(*_args: object) -> None:
+        raise InvalidInput(f"{failing}: refused for the test")
+
+    monkeypatch.setattr(run, "AtlasJob", Recorded)
+    monkeypatch.setattr(run, failing, refuse)
+    with pytest.raises(InvalidInput, match="refused for the test"):
+        run_pipeline(source, tmp_path / "out", recipe=str(recipe))
+    assert len(started) == 1
+    assert all(job._child.returncode is not None for job in started)
+    assert not any(Path(job._folder.name).exists() for job in started)
 
 
 def test_fill_gives_each_empty_texel_its_enclosing_blocks_mean() -> None:
