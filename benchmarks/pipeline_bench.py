@@ -37,10 +37,10 @@ from benchmarks.scan_inputs import (  # noqa: E402
 )
 from benchmarks.surface_metrics import compare, sample_surface  # noqa: E402
 from pipeline.gltf_read import split_glb  # noqa: E402
+from pipeline.inspect import count_uv_islands  # noqa: E402
 from pipeline.model import Model  # noqa: E402
 from pipeline.provenance import PARADATA_NS  # noqa: E402
 from pipeline.recipe import load_recipe  # noqa: E402
-from pipeline.topology import uv_island_count  # noqa: E402
 
 SHARED = REPO / ".." / "shared" / "data"
 DEFAULT_INPUTS = [SHARED / "bali-mask", SHARED / "gargoyle-3dhop" / "gargo.ply"]
@@ -232,7 +232,7 @@ def bench(source: Path, samples: int, repeat: int) -> InputResult:
                 _validator_errors(output),
             )
         )
-    islands = sum(uv_island_count(p) for p in reference.primitives)
+    islands = count_uv_islands(reference)
     return InputResult(reference.triangle_count, islands, level.target_triangles, rows, ours_steps)
 
 

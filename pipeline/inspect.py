@@ -70,11 +70,16 @@ def inspect_model(
         degenerate_faces=sum(int(s.degenerate.sum()) for s in surveys),
         duplicate_faces=sum(int(s.duplicate.sum()) for s in surveys),
         components=sum(s.components()[0] for s in surveys),
-        uv_islands=sum(uv_island_count(p) for p in prims) if uv_islands is None else uv_islands,
+        uv_islands=count_uv_islands(model) if uv_islands is None else uv_islands,
         has_normals=all(p.normals is not None for p in prims),
         has_uvs=all(p.uvs is not None for p in prims),
         has_vertex_colors=all(p.colors is not None for p in prims),
     )
+
+
+def count_uv_islands(model: Model) -> int:
+    """UV charts over all of ``model``'s primitives."""
+    return sum(uv_island_count(p) for p in model.primitives)
 
 
 def inspect_source(source: Path) -> InspectReport:

@@ -23,14 +23,14 @@ from pipeline.fit import FitOptions, ScanPlanes, fit_to_surface
 from pipeline.glb_write import EncodeOptions, GeometryCodec, write_glb
 from pipeline.identity_cache import IdentityCache
 from pipeline.ingest import load_model
-from pipeline.inspect import InspectReport, inspect_model
+from pipeline.inspect import InspectReport, count_uv_islands, inspect_model
 from pipeline.model import Model
 from pipeline.orient import Dimension, OrientOptions, UpAxis, orient
 from pipeline.poster import PosterOptions, render_poster
 from pipeline.provenance import Provenance, tool_versions, xmp_packet
 from pipeline.recipe import LevelSpec, Recipe, load_recipe
 from pipeline.textures import SOURCE_HEADROOM, TextureOptions, TextureWork
-from pipeline.topology import survey_faces, uv_island_count
+from pipeline.topology import survey_faces
 from pipeline.unwrap import AtlasJob
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ def _run(source: Path, out_dir: Path, recipe: Recipe, options: RunOptions, clock
     with _second_thread() as background, ExitStack() as atlases:
         # The report's UV islands first, counted while the faces are surveyed and cleaned: they
         # predict which levels will be re-baked.
-        islands = background.submit(_timed, _uv_islands, model)
+        islands = background.submit(_timed, count_uv_islands, model)
         with clock.stage("inspect", FIXED_STAGES["inspect"]):
             surveys = [survey_faces(p) for p in model.primitives]  # measured once, for both stages
         with clock.stage("clean", FIXED_STAGES["clean"]):
@@ -183,10 +183,6 @@ def _second_thread() -> Iterator[ThreadPoolExecutor]:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _uv_islands(model: Model) -> int:
-    return sum(uv_island_count(p) for p in model.primitives)
 
 
 def _orient_options(options: RunOptions, main: str) -> OrientOptions:
