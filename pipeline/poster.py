@@ -16,7 +16,7 @@ from PIL import Image
 from hue_errors import InvalidInput
 from pipeline.batches import map_threads
 from pipeline.model import Model, Primitive
-from pipeline.raster import box_pixels, edge_coefficients, pixel_barycentrics
+from pipeline.raster import box_pixels, covered_pixels, edge_coefficients
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -67,7 +67,7 @@ def _surface_colours(prim: Primitive, model: Model, bary: F64, tri: npt.NDArray[
         # glTF UV origin is top-left (glTF 2.0 §3.8.4), matching image row order; wrap = REPEAT.
         x = np.floor((uv[:, 0] % 1.0) * w).astype(np.int64).clip(0, w - 1)
         y = np.floor((uv[:, 1] % 1.0) * h).astype(np.int64).clip(0, h - 1)
-        sampled: F64 = texels[y, x] / 255.0 * factor
+        sampled: F64 = np.take(texels.reshape(-1, 3), y * w + x, axis=0) / 255.0 * factor
         return sampled
     if prim.colors is not None:
         blended: F64 = np.einsum("pk,pkj->pj", bary, prim.colors[corners, :3].astype(np.float64)) * factor
@@ -95,9 +95,8 @@ class _Screen:
         w, h = self.width[sel].astype(np.int64), self.height[sel].astype(np.int64)
         owner, px, py = box_pixels(self.x0[sel], self.y0[sel], w, w * h)
         t = sel[owner]
-        bary = pixel_barycentrics(self.coefficients, t, px, py)
-        inside = (bary >= -1e-9).all(1)
-        bary, t = bary[inside], t[inside]
+        inside, bary = covered_pixels(self.coefficients, t, px, py, 1e-9)
+        t = t[inside]
         pixel = (py[inside] * self.n + px[inside]).astype(np.int64)
         # Perspective-correct interpolation: weight by 1/z (OpenGL 4.6 §14.6.1).
         persp = bary / self.depths[t]
@@ -159,14 +158,15 @@ def render_poster(model: Model, *, options: PosterOptions = PosterOptions()) -> 
             rgb[pixel] = _surface_colours(prim, model, persp, t) * shade[t][:, None]
     covered = np.isfinite(depth)
     bg = np.asarray(options.background, dtype=np.float64) / 255.0
-    out = np.empty((n * n, 4))
-    out[:, :3] = np.where(covered[:, None], rgb, bg[:3])
-    out[:, 3] = np.where(covered, 1.0, bg[3])
+    # Colour premultiplied by alpha, so a transparent background does not darken edges: ``rgb``
+    # is 0 where nothing was drawn, and the background's premultiplied colour goes there.
+    rgb += (~covered)[:, None] * (bg[:3] * bg[3])
     s = max(1, options.supersample)
     size = options.size
-    # Box filter over s×s samples: premultiply so transparent background does not darken edges.
-    out[:, :3] *= out[:, 3:4]
-    pooled = out.reshape(size, s, size, s, 4).mean(axis=(1, 3))
+    # Box filter over s×s samples.
+    pooled = np.empty((size, size, 4))
+    pooled[..., :3] = rgb.reshape(size, s, size, s, 3).mean(axis=(1, 3))
+    pooled[..., 3] = np.where(covered, 1.0, bg[3]).reshape(size, s, size, s).mean(axis=(1, 3))
     alpha = pooled[..., 3:4]
     pooled[..., :3] = np.where(alpha > 0, pooled[..., :3] / np.maximum(alpha, 1e-12), 0.0)
     return Image.fromarray(np.round(pooled.clip(0, 1) * 255).astype(np.uint8), "RGBA")

@@ -41,6 +41,21 @@ def test_textured_quad_colours_and_background() -> None:
     assert image[1, 1, 3] == 0  # corner outside the quad's circumscribed framing is transparent
 
 
+@pytest.mark.parametrize("background", [(0, 255, 0, 255), (10, 20, 30, 128)])
+def test_background_shows_where_nothing_is_drawn(background: tuple[int, int, int, int]) -> None:
+    options = PosterOptions(
+        size=64, supersample=2, yaw_deg=0, pitch_deg=0, ambient=1.0, background=background
+    )
+    image = np.asarray(render_poster(_quad_facing_camera(), options=options)).astype(int)
+    assert tuple(image[1, 1]) == background
+    assert tuple(image[32, 22]) == (255, 0, 0, 255)  # the quad is opaque over any background
+    if background[3] == 255:
+        # Along the quad's left edge, pixels whose 2 × 2 samples are partly covered mix red and
+        # the background's green in proportion (box filter over premultiplied colour).
+        mixed = [tuple(p) for p in image[32] if 0 < p[0] < 255]
+        assert mixed and all(abs(r + g - 255) <= 1 and b == 0 and a == 255 for r, g, b, a in mixed)
+
+
 def test_empty_model_is_rejected() -> None:
     empty = Model(primitives=[Primitive(np.zeros((0, 3), np.float32), np.zeros((0, 3), np.uint32))])
     with pytest.raises(InvalidInput, match="poster: model 'model' has 0 triangles"):
