@@ -10,6 +10,7 @@ from scipy.spatial import cKDTree
 
 from pipeline.model import Model
 from pipeline.surface import SurfaceIndex
+from pipeline.textures import nearest_texels
 
 F64 = npt.NDArray[np.float64]
 
@@ -50,12 +51,9 @@ def sample_surface(model: Model, count: int, seed: int = 0) -> SurfaceSamples:
         material = model.materials[prim.material] if prim.material is not None else None
         factor = np.array(material.base_color_factor[:3] if material else (1.0, 1.0, 1.0)) * 255
         if material and material.base_color_texture is not None and prim.uvs is not None:
-            tex = np.asarray(material.base_color_texture.image.convert("RGB"), dtype=np.float64)
+            texels = np.asarray(material.base_color_texture.image.convert("RGB"))
             uv = np.einsum("pk,pkj->pj", b, prim.uvs[corners].astype(np.float64))
-            h, w = tex.shape[:2]
-            x = ((uv[:, 0] % 1.0) * w).astype(np.int64).clip(0, w - 1)
-            y = ((uv[:, 1] % 1.0) * h).astype(np.int64).clip(0, h - 1)
-            colours[mine] = tex[y, x] * factor / 255
+            colours[mine] = nearest_texels(texels, uv) * factor / 255
         elif prim.colors is not None:
             colours[mine] = np.einsum("pk,pkj->pj", b, prim.colors[corners, :3].astype(np.float64)) * factor
         else:

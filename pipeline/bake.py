@@ -19,6 +19,7 @@ from pipeline.model import Material, Model, Primitive, Texture
 from pipeline.normals import face_normals, unit_normals
 from pipeline.raster import rasterise_triangles
 from pipeline.surface import SurfaceIndex
+from pipeline.textures import nearest_texels
 from pipeline.unwrap import Atlas, AtlasJob, AtlasOptions
 
 F64 = npt.NDArray[np.float64]
@@ -113,12 +114,9 @@ def rebake(source: BakeSource, low: Model, atlas: Atlas, *, options: BakeOptions
 
     found = source.index.closest(points)  # the nearest point of the scan's surface
     uv = np.matmul(found.bary[:, None, :], source.uvs[source.index.triangles[found.triangle]])[:, 0]
-    th, tw = source.texels.shape[:2]
-    sx = np.floor((uv[:, 0] % 1.0) * tw).astype(np.int64).clip(0, tw - 1)
-    sy = np.floor((uv[:, 1] % 1.0) * th).astype(np.int64).clip(0, th - 1)
 
     image = np.zeros((n * n, 3), dtype=np.uint8)
-    image[texel] = np.take(source.texels.reshape(-1, 3), sy * tw + sx, axis=0)  # 2× a 2-D index
+    image[texel] = nearest_texels(source.texels, uv)
     filled = np.zeros(n * n, dtype=bool)
     filled[texel] = True
     grid = fill_empty(image.reshape(n, n, 3), filled.reshape(n, n))

@@ -17,6 +17,7 @@ from hue_errors import InvalidInput
 from pipeline.batches import map_threads
 from pipeline.model import Model, Primitive
 from pipeline.raster import box_pixels, covered_pixels, edge_coefficients
+from pipeline.textures import nearest_texels
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -63,11 +64,7 @@ def _surface_colours(prim: Primitive, model: Model, bary: F64, tri: npt.NDArray[
         # Only the sampled texels become floats: the whole atlas in float64 is 400 MB at 4096².
         texels = np.asarray(material.base_color_texture.image.convert("RGB"))
         uv = np.einsum("pk,pkj->pj", bary, prim.uvs[corners].astype(np.float64))
-        h, w = texels.shape[:2]
-        # glTF UV origin is top-left (glTF 2.0 §3.8.4), matching image row order; wrap = REPEAT.
-        x = np.floor((uv[:, 0] % 1.0) * w).astype(np.int64).clip(0, w - 1)
-        y = np.floor((uv[:, 1] % 1.0) * h).astype(np.int64).clip(0, h - 1)
-        sampled: F64 = np.take(texels.reshape(-1, 3), y * w + x, axis=0) / 255.0 * factor
+        sampled: F64 = nearest_texels(texels, uv) / 255.0 * factor
         return sampled
     if prim.colors is not None:
         blended: F64 = np.einsum("pk,pkj->pj", bary, prim.colors[corners, :3].astype(np.float64)) * factor

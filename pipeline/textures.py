@@ -10,6 +10,8 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 from typing import Literal, TypeVar
 
+import numpy as np
+import numpy.typing as npt
 from PIL import Image, WebPImagePlugin  # noqa: F401 - see below
 
 from hue_errors import InvalidInput, TooLarge
@@ -172,6 +174,17 @@ class _Made:
 
     texture: Future[Texture]
     encoded: Future[tuple[bytes, str]]
+
+
+def nearest_texels(texels: npt.NDArray[np.uint8], uv: npt.NDArray[np.float64]) -> npt.NDArray[np.uint8]:
+    """The texel (P, channels) of a (H, W, channels) image under each UV (P, 2): nearest, wrap =
+    REPEAT, the glTF UV origin at the top left matching image row 0 (glTF 2.0 §3.8.4). A take from
+    the flattened image: twice as fast as indexing it by row and column."""
+    h, w = texels.shape[:2]
+    x = np.floor((uv[:, 0] % 1.0) * w).astype(np.int64).clip(0, w - 1)
+    y = np.floor((uv[:, 1] % 1.0) * h).astype(np.int64).clip(0, h - 1)
+    taken: npt.NDArray[np.uint8] = np.take(texels.reshape(h * w, -1), y * w + x, axis=0)
+    return taken
 
 
 def texture_gpu_bytes(texture: Texture) -> int:

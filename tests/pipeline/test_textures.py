@@ -11,7 +11,14 @@ import numpy as np
 from PIL import Image
 
 from pipeline.model import Material, Model, Primitive, Texture
-from pipeline.textures import TextureOptions, TextureWork, decode_image, encode_image, resize_textures
+from pipeline.textures import (
+    TextureOptions,
+    TextureWork,
+    decode_image,
+    encode_image,
+    nearest_texels,
+    resize_textures,
+)
 from tests.pipeline.synthetic import grid
 
 T = TypeVar("T")
@@ -91,3 +98,10 @@ def test_a_jpeg_is_decoded_at_the_smallest_dct_scale_that_keeps_the_longest_side
     assert np.abs(np.asarray(quarter.image, dtype=np.float64) - blocks).mean() < 2.0
     png = decode_image(_file(image, "PNG"), "atlas.png", 256)  # only JPEG has DCT scales
     assert png.image.size == (1024, 512) and png.stored_size is None
+
+
+def test_nearest_texel_under_each_uv_wraps_and_counts_rows_from_the_top() -> None:
+    texels = np.arange(4 * 8 * 3, dtype=np.uint8).reshape(4, 8, 3)  # 4 rows, 8 columns
+    uv = np.array([[0.0, 0.0], [0.99, 0.99], [0.5, 0.25], [1.0625, -0.125], [-0.0625, 1.5]])
+    expected = texels[[0, 3, 1, 3, 2], [0, 7, 4, 0, 7]]
+    assert np.array_equal(nearest_texels(texels, uv), expected)
