@@ -17,6 +17,7 @@ from ar_service.admin.actor import audit
 from ar_service.auth import roles_required
 from ar_service.library import add_version, new_asset
 from ar_service.models import Asset, AssetKind, AssetVersion, Job, Site
+from ar_service.models.base import parse_id
 from ar_service.services import db, services
 from hue_errors import InvalidInput, NotFound
 
@@ -87,7 +88,9 @@ def asset_upload() -> Response:
             f"file: {filename}: {suffix or 'no suffix'} is not one of {', '.join(MODEL_SUFFIXES)}"
         )
     session = db()
-    site_id = request.form.get("site_id", type=int)
+    site_id = request.form.get("site_id", type=parse_id)
+    if site_id is None and request.form.get("site_id"):
+        raise InvalidInput("site_id: choose one of the sites, or none for a shared asset")
     if site_id is not None and session.get(Site, site_id) is None:
         raise NotFound(f"site {site_id} does not exist")
     licence = {"spdx": request.form.get("licence", "").strip() or None}
@@ -114,7 +117,7 @@ def asset_upload() -> Response:
 @roles_required(*STAFF)
 def asset_version(version_id: int) -> str:
     version = _version(version_id)
-    job = db().get(Job, request.args.get("job", type=int) or 0)
+    job = db().get(Job, request.args.get("job", type=parse_id) or 0)
     poster = (version.derivatives or {}).get("poster")
     return render_template(
         "admin/asset_version.html", version=version, levels=levels(version), job=job, poster=poster

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ar_service.admin import STAFF, bp
 from ar_service.auth import roles_required
 from ar_service.models import AuditLog, User
+from ar_service.models.base import parse_id
 from ar_service.services import db
 
 PAGE_SIZE = 200
@@ -19,7 +20,7 @@ def audit_log() -> str:
     session = db()
     query = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(PAGE_SIZE)
     action = request.args.get("action", "").strip()
-    actor_id = request.args.get("actor", type=int)
+    actor_id = request.args.get("actor", type=parse_id)
     target = request.args.get("target", "").strip()
     if action:
         query = query.where(AuditLog.action.startswith(action))

@@ -13,6 +13,7 @@ from ar_service.admin import STAFF, bp
 from ar_service.admin.actor import actor, audit
 from ar_service.auth import roles_required
 from ar_service.models import PrintedPlaque, Site
+from ar_service.models.base import parse_id
 from ar_service.plaques import site_plaque
 from ar_service.services import db, services
 from hue_errors import InvalidInput, NotFound
@@ -79,7 +80,7 @@ def plaque_file(site_id: int, kind: str) -> Response:
 @roles_required(*STAFF)
 def plaque_record() -> BaseResponse:
     session = db()
-    site = _site(request.form.get("site_id", type=int) or 0)
+    site = _site(request.form.get("site_id", type=parse_id) or 0)
     size = _paper(request.form.get("size"))
     try:
         printed_on = dt.date.fromisoformat(request.form.get("printed_on", ""))

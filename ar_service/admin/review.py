@@ -15,6 +15,7 @@ from ar_service.admin.diff import scene_diff
 from ar_service.api.preview import preview_token
 from ar_service.auth import roles_required
 from ar_service.models import Scene, SceneState, SceneVersion, Site, utcnow
+from ar_service.models.base import parse_id
 from ar_service.services import db
 from hue_errors import InvalidInput, NotFound
 
@@ -57,11 +58,11 @@ def scene_detail(scene_id: int) -> str:
     session = db()
     scene = _scene(scene_id)
     site = session.get(Site, scene.site_id)
-    chosen = request.args.get("version", type=int)
+    chosen = request.args.get("version", type=parse_id)
     candidate = next((v for v in scene.versions if v.id == chosen), None) or (
         scene.versions[-1] if scene.versions else None
     )
-    against_id = request.args.get("against", type=int) or scene.published_version_id
+    against_id = request.args.get("against", type=parse_id) or scene.published_version_id
     against = next((v for v in scene.versions if v.id == against_id and v is not candidate), None)
     expires = utcnow() + PREVIEW_LIFETIME
     return render_template(

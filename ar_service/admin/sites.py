@@ -22,7 +22,9 @@ from markers.qr import validate_short_code
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Huế and its surroundings (the royal tombs lie south-west of the citadel); the map plots this box.
 HUE_BOUNDS = (16.30, 107.45, 16.56, 107.70)  # south, west, north, east (degrees)
-TEXT_FIELDS = ("names", "descriptions")
+# Longest text per language, in characters: as the API's scene titles (200) and texts (5000).
+TEXT_MAX_CHARS = {"names": 200, "descriptions": 5000}
+TEXT_FIELDS = tuple(TEXT_MAX_CHARS)
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,16 @@ def _coordinate(name: str, low: float, high: float) -> float | None:
 
 
 def _texts(field: str) -> dict[str, str]:
-    return {
+    texts = {
         lang: value.strip()
         for lang in LANGUAGES
         if (value := request.form.get(f"{field}-{lang}", "")).strip()
     }
+    limit = TEXT_MAX_CHARS[field]
+    for lang, text in texts.items():
+        if len(text) > limit:
+            raise InvalidInput(f"{field}-{lang}: {len(text)} characters; shorten it to at most {limit}")
+    return texts
 
 
 def _apply_form(site: Site) -> None:
@@ -78,7 +85,10 @@ def _apply_form(site: Site) -> None:
     site.longitude = _coordinate("longitude", -180, 180)
     if (site.latitude is None) != (site.longitude is None):
         raise InvalidInput("coordinates: give both latitude and longitude, or neither")
-    site.status = SiteStatus(request.form.get("status", SiteStatus.ACTIVE))
+    try:
+        site.status = SiteStatus(request.form.get("status", SiteStatus.ACTIVE))
+    except ValueError:
+        raise InvalidInput(f"status: choose one of {', '.join(SiteStatus)}") from None
 
 
 def _site(slug: str) -> Site:

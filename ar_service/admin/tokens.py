@@ -10,6 +10,7 @@ from ar_service.admin import STAFF, bp
 from ar_service.admin.actor import audit
 from ar_service.auth import roles_required
 from ar_service.models import ApiToken, Site, User, utcnow
+from ar_service.models.base import parse_id
 from ar_service.services import db
 from hue_errors import InvalidInput, NotFound
 
@@ -36,13 +37,16 @@ def tokens_list() -> str:
 @roles_required(*STAFF)
 def token_create() -> str:
     session = db()
-    owner = session.get(User, request.form.get("user_id", type=int) or 0)
+    owner = session.get(User, request.form.get("user_id", type=parse_id) or 0)
     if owner is None or not owner.active:
         raise InvalidInput("user_id: choose an active user to own the token")
     name = request.form.get("name", "").strip()
     if not name:
         raise InvalidInput("name: say what the token is for (e.g. 'scene uploads, laptop')")
-    site_ids = [int(v) for v in request.form.getlist("site_ids") if v.isdigit()]
+    try:
+        site_ids = [parse_id(v) for v in request.form.getlist("site_ids")]
+    except ValueError:
+        raise InvalidInput("site_ids: tick sites from the list (each value must be a site id)") from None
     sites = list(session.scalars(select(Site).where(Site.id.in_(site_ids)))) if site_ids else []
     if len(sites) != len(set(site_ids)):
         raise NotFound("site_ids: one of the chosen sites does not exist")

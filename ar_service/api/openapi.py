@@ -10,10 +10,11 @@ from werkzeug.wrappers import Response
 
 from ar_service.api.views import bp
 from ar_service.bundles import scene_schema
+from ar_service.models.base import MAX_ID
 
 PROBLEM = {"$ref": "#/components/responses/Problem"}
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
-ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 EVENT_KIND = {"type": "string", "enum": ["page", "ar_started", "marker_found", "error"]}
 
 
@@ -408,7 +409,7 @@ PATHS: dict[str, Any] = {
                 {
                     "name": "offset",
                     "in": "query",
-                    "schema": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+                    "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
                 },
             ],
             "responses": {

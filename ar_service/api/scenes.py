@@ -16,12 +16,13 @@ from werkzeug.wrappers import Response
 from ar_service.api.ingest import check_bundle, store_bundle, version_jobs
 from ar_service.api.jobs import job_json
 from ar_service.api.preview import PREVIEW_MAX_TTL, PREVIEW_TTL, preview_token
-from ar_service.api.scope import MAX_ID, caller, reaches_all, scene_in_scope, site_in_scope
+from ar_service.api.scope import caller, reaches_all, scene_in_scope, site_in_scope
 from ar_service.api.views import bp
 from ar_service.auth import token_required
 from ar_service.bundles import BundleInvalid
 from ar_service.errors import problem
 from ar_service.models import AssetVersion, AuditLog, Scene, SceneState, SceneVersion, Site, SiteStatus
+from ar_service.models.base import MAX_ID
 from ar_service.services import db, services
 from hue_errors import Conflict, InvalidInput, NotFound
 

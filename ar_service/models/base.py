@@ -18,6 +18,15 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+# Ids beyond a signed 64-bit integer cannot exist, and would overflow the database driver.
+MAX_ID = 2**63 - 1
+
+
+def parse_id(text: str) -> int:
+    """A row id from a form field or query string: ASCII digits, 1 to ``MAX_ID``; else ValueError."""
+    if not (text.isascii() and text.isdigit()) or not 0 < (ident := int(text)) <= MAX_ID:
+        raise ValueError(f"{text[:40]!r} is not an id from 1 to {MAX_ID}")
+    return ident
 
 
 def utcnow() -> dt.datetime:
