@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
+from ar_service.api.body import json_object
 from ar_service.api.ingest import check_bundle, store_bundle, version_jobs
 from ar_service.api.jobs import job_json
 from ar_service.api.preview import PREVIEW_MAX_TTL, PREVIEW_TTL, preview_token
@@ -220,9 +221,7 @@ def submit_version(scene_id: int, number: int) -> Response:
 def preview_version(scene_id: int, number: int) -> Response:
     """A signed link showing this version in the tourists' viewer, valid for ``expires_in`` seconds."""
     version = _version(scene_id, number)
-    data = request.get_json(silent=True) if request.content_length else {}
-    if not isinstance(data, dict):
-        raise InvalidInput('preview: expected a JSON object such as {"expires_in": 3600}')
+    data = json_object("preview", '{"expires_in": 3600}') if request.content_length else {}
     ttl = data.get("expires_in", int(PREVIEW_TTL.total_seconds()))
     if isinstance(ttl, bool) or not isinstance(ttl, int) or not 60 <= ttl <= PREVIEW_MAX_TTL.total_seconds():
         raise InvalidInput(

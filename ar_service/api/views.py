@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ar_service.analytics import visit_row
+from ar_service.api.body import json_object
 from ar_service.i18n import select_language
 from ar_service.models import EventKind, Site, SiteStatus
 from ar_service.public.manifest import build_manifest
@@ -77,15 +78,8 @@ def _beacon_events(data: dict[str, Any]) -> list[tuple[EventKind, str]]:
 @bp.post("/beacons")
 def beacon() -> tuple[str, int]:
     """Count viewer events (page, AR started, marker found, error), one or a visit's batch; no identifier."""
-    raw = request.get_data(cache=False)
-    if len(raw) > BEACON_MAX_BYTES:
-        raise InvalidInput(f"beacon: body is {len(raw)} bytes (at most {BEACON_MAX_BYTES})")
-    try:
-        data: Any = json.loads(raw or b"null")
-    except ValueError:
-        raise InvalidInput('beacon: body is not JSON (expected {"site": slug, "event": kind})') from None
-    if not isinstance(data, dict):
-        raise InvalidInput('beacon: expected a JSON object {"site": slug, "event": kind}')
+    example = '{"site": slug, "events": [{"event": kind, "detail": text}]}'
+    data = json_object("beacon", example, BEACON_MAX_BYTES)
     events = _beacon_events(data)
     site = _active_site(str(data.get("site", "")))
     language = str(data.get("language") or select_language())

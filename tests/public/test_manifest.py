@@ -95,6 +95,8 @@ def test_bad_beacons_are_refused_with_a_reason(
     cases = [
         (b"not json", "not JSON"),
         (b"[1, 2]", "expected a JSON object"),
+        (b"[" * 2000 + b"]" * 2000, "nested too deeply"),
+        (b'{"site": "thien-mu", "events": [{"event": "page", "detail": NaN}]}', "NaN is not a JSON number"),
         (json.dumps({"site": "thien-mu", "event": "dance"}).encode(), "unknown event 'dance'"),
         (json.dumps({"site": "thien-mu", "event": "scan"}).encode(), "scans are counted"),
         (json.dumps({"site": "nowhere", "event": "page"}).encode(), "no active site"),
