@@ -24,6 +24,8 @@ CHUNK_BYTES = 1024 * 1024
 # The end-of-central-directory record (22 bytes) is followed by a comment of at most 64 KiB.
 EOCD_SEARCH_BYTES = 22 + 65535
 MAX_NAME_CHARS = 300
+# Filesystems hold at most 255 bytes per name (ext4, XFS, APFS); staging adds a ".part" suffix.
+MAX_SEGMENT_BYTES = 240
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Archivers' clutter that is safe to ignore rather than report as unreferenced.
@@ -44,6 +46,10 @@ def check_name(name: str) -> str:
         raise refuse("", "an entry has an empty name")
     if _CONTROL.search(name):
         raise refuse(repr(name), "control characters in the file name")
+    try:
+        encoded = [len(part.encode("utf-8")) for part in name.split("/")]
+    except UnicodeEncodeError:
+        raise refuse(repr(name), "the file name is not valid Unicode (an unpaired surrogate)") from None
     if len(name) > MAX_NAME_CHARS:
         raise refuse(name[:60] + "…", f"path is {len(name)} characters (at most {MAX_NAME_CHARS})")
     if "\\" in name:
@@ -55,6 +61,11 @@ def check_name(name: str) -> str:
         raise refuse(name, "path leaves the bundle through '..' (zip slip)")
     if any(part in ("", ".") for part in name.rstrip("/").split("/")):
         raise refuse(name, "empty or '.' path segment")
+    if max(encoded) > MAX_SEGMENT_BYTES:
+        raise refuse(
+            name[:60] + "…",
+            f"a file or folder name is {max(encoded)} bytes in UTF-8 (at most {MAX_SEGMENT_BYTES})",
+        )
     return name
 
 
@@ -72,10 +83,19 @@ def copy_limited(source: IO[bytes], target: Path, name: str, limit: int, budget:
     return written
 
 
+def _folders(name: str) -> list[str]:
+    """The folders ``name`` lies in: "a/b/c" → ["a", "a/b"]."""
+    parts = name.split("/")
+    return ["/".join(parts[:end]) for end in range(1, len(parts))]
+
+
 def _place(folder: Path, name: str, staged: dict[str, StagedFile]) -> Path:
     key = name.casefold()
-    if any(existing.casefold() == key for existing in staged):
+    names = {existing.casefold() for existing in staged}
+    if key in names:
         raise refuse(name, "appears twice in the bundle (names are compared ignoring case)")
+    if any(inside in names for inside in _folders(key)) or any(key in _folders(other) for other in names):
+        raise refuse(name, "is both a file and a folder in the bundle (rename one of them)")
     target = folder / name
     if not target.resolve().is_relative_to(folder.resolve()):
         raise refuse(name, "path leaves the bundle")

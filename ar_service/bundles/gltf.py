@@ -7,16 +7,17 @@ BUFFER_EMBEDDED_BYTELENGTH_MISMATCH and GLB_* link and container errors, listed 
 
 from __future__ import annotations
 
-import json
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ar_service.bundles.limits import BundleLimits
+from ar_service.bundles.media import check_embedded_image
 from ar_service.bundles.problems import refuse
 from ar_service.bundles.uris import resolve_uri
+from hue_json import MalformedJson, parse_json
 
 # glTF 2.0 §4.4.3–4.4.4: "glTF" magic, version 2, then a JSON chunk and an optional BIN chunk.
 GLB_MAGIC = 0x46546C67
@@ -28,8 +29,39 @@ TYPE_COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT
 # §3.6.2.4: matrix columns start on 4-byte boundaries, which pads these small-component cases.
 PADDED_MATRIX_BYTES = {("MAT2", 1): 8, ("MAT3", 1): 12, ("MAT3", 2): 24}
 SPARSE_INDEX_TYPES = {5121, 5123, 5125}
+# An embedded texture's header lies in its first bytes (a JPEG's frame header follows its APPn
+# segments, each at most 64 KiB): only these are read to check its dimensions.
+IMAGE_HEAD_BYTES = 4 * 1024 * 1024
 
 Locate = Callable[[str], Path | None]  # where a bundle file is, None when absent
+Read = Callable[[int, int], bytes]  # a buffer's bytes from an offset, at most a length
+
+
+@dataclass(frozen=True)
+class BinChunk:
+    """Where a GLB's BIN chunk lies in its file (glTF 2.0 §4.4.3.2)."""
+
+    path: Path
+    offset: int
+    length: int
+
+    def read(self, start: int, length: int) -> bytes:
+        with self.path.open("rb") as stream:
+            stream.seek(self.offset + start)
+            return stream.read(min(length, self.length - start))
+
+
+def _bytes_reader(data: bytes) -> Read:
+    return lambda start, length: data[start : start + length]
+
+
+def _file_reader(path: Path) -> Read:
+    def read(start: int, length: int) -> bytes:
+        with path.open("rb") as stream:
+            stream.seek(start)
+            return stream.read(length)
+
+    return read
 
 
 @dataclass(frozen=True)
@@ -65,12 +97,17 @@ def _index(obj: dict[str, Any], key: str, items: list[Any], owner: str, where: s
     return index
 
 
+def _one_of(value: Any, allowed: Collection[int | str]) -> bool:
+    """Whether the JSON value is one of ``allowed`` (an array or object is never; true is not 1)."""
+    return isinstance(value, int | str) and not isinstance(value, bool) and value in allowed
+
+
 def _element_bytes(accessor: dict[str, Any], owner: str, where: str) -> int:
-    component = accessor.get("componentType")
-    kind = accessor.get("type")
-    if component not in COMPONENT_BYTES:
+    component: Any = accessor.get("componentType")
+    kind: Any = accessor.get("type")
+    if not _one_of(component, COMPONENT_BYTES):
         raise refuse(owner, f"{where}: unknown componentType {component!r}")
-    if kind not in TYPE_COMPONENTS:
+    if not _one_of(kind, TYPE_COMPONENTS):
         raise refuse(owner, f"{where}: unknown type {kind!r}")
     size = COMPONENT_BYTES[component]
     return PADDED_MATRIX_BYTES.get((kind, size), size * TYPE_COMPONENTS[kind])
@@ -89,9 +126,10 @@ def _check_range(
 
 
 def check_document(
-    owner: str, doc: Any, locate: Locate, limits: BundleLimits, glb_bin: int | None = None
+    owner: str, doc: Any, locate: Locate, limits: BundleLimits, glb_bin: BinChunk | None = None
 ) -> GltfCheck:
-    """Check buffers, bufferViews, accessors and images of a parsed glTF document."""
+    """Check buffers, bufferViews, accessors and images (the dimensions of embedded ones too) of a
+    parsed glTF document."""
     if not isinstance(doc, dict):
         raise refuse(owner, "glTF JSON must be an object")
     asset = doc.get("asset")
@@ -102,6 +140,7 @@ def check_document(
     accessors = _list(doc, "accessors", owner)
     images = _list(doc, "images", owner)
     external_buffers: list[str] = []
+    readers: list[Read] = []
     for i, buffer in enumerate(buffers):
         where = f"buffer {i}"
         declared = _int(buffer, "byteLength", owner, where, minimum=1)
@@ -109,7 +148,8 @@ def check_document(
         if uri is None:
             if glb_bin is None or i != 0:
                 raise refuse(owner, f"{where}: has no uri (only buffer 0 of a .glb may use the BIN chunk)")
-            available = glb_bin
+            available = glb_bin.length
+            readers.append(glb_bin.read)
         elif not isinstance(uri, str):
             raise refuse(owner, f"{where}: uri must be a string")
         else:
@@ -120,6 +160,7 @@ def check_document(
                     raise refuse(
                         owner, f"{where}: byteLength {declared} but the data: URI holds {available} bytes"
                     )
+                readers.append(_bytes_reader(ref.data))
             else:
                 assert ref.path is not None
                 located = locate(ref.path)
@@ -127,6 +168,7 @@ def check_document(
                     raise refuse(owner, f"{where}: '{ref.path}' is not in the bundle")
                 available = located.stat().st_size
                 external_buffers.append(ref.path)
+                readers.append(_file_reader(located))
         if declared > available:
             raise refuse(owner, f"{where}: byteLength {declared} but only {available} bytes are present")
     for i, view in enumerate(views):
@@ -163,15 +205,22 @@ def check_document(
     for i, image in enumerate(images):
         where = f"image {i}"
         if "bufferView" in image:
-            _index(image, "bufferView", views, owner, where, "bufferView")
+            view = views[_index(image, "bufferView", views, owner, where, "bufferView")]
+            head = readers[view["buffer"]](
+                view.get("byteOffset", 0), min(view["byteLength"], IMAGE_HEAD_BYTES)
+            )
+            check_embedded_image(owner, where, head, limits)
             continue
         uri = image.get("uri")
         if not isinstance(uri, str):
             raise refuse(owner, f"{where}: needs a uri or a bufferView")
         ref = resolve_uri(owner, where, uri, limits.max_data_uri_bytes)
-        if ref.path is not None:
-            if locate(ref.path) is None:
-                raise refuse(owner, f"{where}: '{ref.path}' is not in the bundle")
+        if ref.path is None:
+            assert ref.data is not None, "a reference is a path or data"
+            check_embedded_image(owner, where, ref.data[:IMAGE_HEAD_BYTES], limits)
+        elif locate(ref.path) is None:
+            raise refuse(owner, f"{where}: '{ref.path}' is not in the bundle")
+        else:
             external_images.append(ref.path)
     return GltfCheck(tuple(dict.fromkeys(external_buffers)), tuple(dict.fromkeys(external_images)))
 
@@ -190,7 +239,7 @@ def _check_sparse(
     if count > total:
         raise refuse(owner, f"{where}: count {count} exceeds the accessor's count {total}")
     indices, values = sparse["indices"], sparse["values"]
-    if indices.get("componentType") not in SPARSE_INDEX_TYPES:
+    if not _one_of(indices.get("componentType"), SPARSE_INDEX_TYPES):
         raise refuse(owner, f"{where}: indices componentType must be 5121, 5123 or 5125")
     for part, size in ((indices, COMPONENT_BYTES[indices["componentType"]]), (values, element)):
         view_index = _index(part, "bufferView", views, owner, where, "bufferView")
@@ -200,13 +249,9 @@ def _check_sparse(
 
 def _parse_json(owner: str, raw: bytes) -> Any:
     try:
-        return json.loads(raw)
-    except UnicodeDecodeError:
-        raise refuse(owner, "glTF JSON is not UTF-8") from None
-    except json.JSONDecodeError as exc:
-        raise refuse(owner, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    except RecursionError:
-        raise refuse(owner, "JSON is nested too deeply") from None
+        return parse_json(raw)
+    except MalformedJson as exc:
+        raise refuse(owner, f"glTF JSON: {exc.message}") from None
 
 
 def check_gltf(owner: str, path: Path, locate: Locate, limits: BundleLimits) -> GltfCheck:
@@ -238,7 +283,7 @@ def check_glb(owner: str, path: Path, locate: Locate, limits: BundleLimits) -> G
         if 20 + json_length > length:
             raise refuse(owner, f"GLB JSON chunk ({json_length} bytes) runs past the end of the file")
         raw = stream.read(json_length)
-        bin_length: int | None = None
+        chunk: BinChunk | None = None
         rest = length - 20 - json_length
         if rest:
             if rest < 8:
@@ -247,8 +292,8 @@ def check_glb(owner: str, path: Path, locate: Locate, limits: BundleLimits) -> G
             if 28 + json_length + chunk_length > length:
                 raise refuse(owner, f"GLB chunk 1 ({chunk_length} bytes) runs past the end of the file")
             # Only a BIN chunk may follow JSON directly; unknown chunk types are skipped (§4.4.3).
-            bin_length = chunk_length if chunk_type == CHUNK_BIN else None
-    return check_document(owner, _parse_json(owner, raw.rstrip(b" \x00")), locate, limits, bin_length)
+            chunk = BinChunk(path, 28 + json_length, chunk_length) if chunk_type == CHUNK_BIN else None
+    return check_document(owner, _parse_json(owner, raw.rstrip(b" \x00")), locate, limits, chunk)
 
 
 def check_obj(owner: str, path: Path, locate: Locate) -> tuple[str, ...]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
+from typing import IO
 
 from PIL import Image, UnidentifiedImageError
 
 from ar_service.bundles.limits import BundleLimits
 from ar_service.bundles.problems import refuse
-from ar_service.bundles.sniff import Kind, sniff
+from ar_service.bundles.sniff import Kind, sniff, sniff_bytes
 
 IMAGE_KINDS = {".png": Kind.PNG, ".jpg": Kind.JPEG, ".jpeg": Kind.JPEG, ".webp": Kind.WEBP}
 AUDIO_KINDS = {".mp3": Kind.MP3, ".ogg": Kind.OGG, ".oga": Kind.OGG}
@@ -32,20 +34,42 @@ def expect_kind(name: str, path: Path, allowed: dict[str, Kind], role: str) -> K
 def check_image(name: str, path: Path, limits: BundleLimits, role: str = "image") -> tuple[int, int]:
     """Width and height of a PNG/JPEG/WebP image, read from its header before any pixel is decoded."""
     kind = expect_kind(name, path, IMAGE_KINDS, role)
+    with path.open("rb") as stream:
+        return _image_size(name, "", stream, kind, limits)
+
+
+def check_embedded_image(owner: str, where: str, head: bytes, limits: BundleLimits) -> tuple[int, int]:
+    """Width and height of an image inside a model file (``head``: its first bytes, which hold the
+    header), refusals naming ``owner`` and ``where`` ("image 0")."""
+    kind = sniff_bytes(head)
+    if kind not in _PIL_FORMATS:
+        raise refuse(
+            owner, f"{where}: an embedded texture must be PNG, JPEG or WebP (its content is {kind.value})"
+        )
+    return _image_size(owner, f"{where}: ", io.BytesIO(head), kind, limits)
+
+
+def _image_size(
+    name: str, where: str, stream: IO[bytes], kind: Kind, limits: BundleLimits
+) -> tuple[int, int]:
     try:
         # Pillow warns, then raises, on decompression bombs; both mean refuse.
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path, formats=[_PIL_FORMATS[kind]]) as image:
+            with Image.open(stream, formats=[_PIL_FORMATS[kind]]) as image:
                 width, height = image.size
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise refuse(name, f"image dimensions exceed {limits.max_image_pixels} pixels (image bomb)") from None
+        raise refuse(
+            name, f"{where}image dimensions exceed {limits.max_image_pixels} pixels (image bomb)"
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise refuse(name, f"unreadable {kind.value}: {exc}") from None
+        raise refuse(name, f"{where}unreadable {kind.value}: {exc}") from None
     if width * height > limits.max_image_pixels:
-        raise refuse(name, f"{width}×{height} pixels exceeds {limits.max_image_pixels} pixels (image bomb)")
+        raise refuse(
+            name, f"{where}{width}×{height} pixels exceeds {limits.max_image_pixels} pixels (image bomb)"
+        )
     if min(width, height) < 1:
-        raise refuse(name, f"{width}×{height} image is empty")
+        raise refuse(name, f"{where}{width}×{height} image is empty")
     return width, height
 
 

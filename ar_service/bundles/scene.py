@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 
 from ar_service.bundles.problems import BundleInvalid, Problem, refuse
+from hue_json import MalformedJson, parse_json
 
 SCENE_FILE = "scene.json"
 
@@ -34,13 +35,9 @@ def _pointer(path: Any) -> str:
 def parse_scene(raw: bytes) -> dict[str, Any]:
     """The scene document if it is JSON that follows the schema; every violation is listed."""
     try:
-        doc = json.loads(raw)
-    except UnicodeDecodeError:
-        raise refuse(SCENE_FILE, "not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise refuse(SCENE_FILE, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    except RecursionError:
-        raise refuse(SCENE_FILE, "JSON is nested too deeply") from None
+        doc = parse_json(raw)
+    except MalformedJson as exc:
+        raise refuse(SCENE_FILE, exc.message) from None
     validator = jsonschema.Draft202012Validator(scene_schema())
     errors = sorted(validator.iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if errors:

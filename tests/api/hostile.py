@@ -91,7 +91,9 @@ def _scene_without(key: str) -> bytes:
 TRIANGLE = struct.pack("<9f", 0, 0, 0, 1, 0, 0, 0, 1, 0)
 
 
-def _gltf(change: Callable[[dict[str, Any]], None]) -> Callable[[], bytes]:
+def _gltf(change: Callable[[dict[str, Any]], None], huge: str = "") -> Callable[[], bytes]:
+    """The triangle glTF with ``change`` made; the string value ``huge`` becomes a 5 001-digit integer."""
+
     def build() -> bytes:
         doc: dict[str, Any] = {
             "asset": {"version": "2.0"},
@@ -114,7 +116,8 @@ def _gltf(change: Callable[[dict[str, Any]], None]) -> Callable[[], bytes]:
         change(doc)
         files = bundle_files(model={"file": "models/tower.gltf"})
         del files["models/tower.glb"]
-        files["models/tower.gltf"] = json.dumps(doc).encode()
+        text = json.dumps(doc)
+        files["models/tower.gltf"] = (text.replace(f'"{huge}"', "1" + "0" * 5000) if huge else text).encode()
         files["models/tower.bin"] = TRIANGLE
         return make_zip(files)
 
@@ -146,12 +149,45 @@ def _glb_bad_length() -> bytes:
     return _zip_with(models__tower_DOT_glb=glb[:8] + struct.pack("<I", len(glb) + 100) + glb[12:])
 
 
-def _png_bomb() -> bytes:
+def _bomb_png() -> bytes:
     """A real PNG whose header claims 60000 × 60000 pixels (the data would decompress to 3.6 GB)."""
     png = bytearray(marker_png(16))
     png[16:24] = struct.pack(">II", 60000, 60000)
     png[29:33] = struct.pack(">I", zlib.crc32(bytes(png[12:29])))
-    return _zip_with(markers__plaque_DOT_png=bytes(png))
+    return bytes(png)
+
+
+def _png_bomb() -> bytes:
+    return _zip_with(markers__plaque_DOT_png=_bomb_png())
+
+
+def _embedded_bomb(doc: dict[str, Any]) -> None:
+    doc["images"] = [{"uri": "data:image/png;base64," + base64.b64encode(_bomb_png()).decode()}]
+
+
+def _glb_with_bomb() -> bytes:
+    """A GLB whose BIN chunk holds the triangle, then the bomb PNG as a bufferView image."""
+    png = _bomb_png()
+    blob = TRIANGLE + png + bytes(-len(png) % 4)
+    doc = {
+        "asset": {"version": "2.0"},
+        "buffers": [{"byteLength": len(blob)}],
+        "bufferViews": [
+            {"buffer": 0, "byteLength": len(TRIANGLE)},
+            {"buffer": 0, "byteOffset": len(TRIANGLE), "byteLength": len(png)},
+        ],
+        "accessors": [{"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3"}],
+        "images": [{"bufferView": 1, "mimeType": "image/png"}],
+        "meshes": [{"primitives": [{"attributes": {"POSITION": 0}}]}],
+    }
+    text = json.dumps(doc).encode()
+    text += b" " * (-len(text) % 4)
+    glb = struct.pack("<II", len(text), 0x4E4F534A) + text + struct.pack("<II", len(blob), 0x004E4942) + blob
+    return _zip_with(models__tower_DOT_glb=struct.pack("<III", 0x46546C67, 2, 12 + len(glb)) + glb)
+
+
+def _scene_text(text: bytes) -> bytes:
+    return _zip_with(scene_DOT_json=text)
 
 
 def _wav_narration() -> bytes:
@@ -248,6 +284,45 @@ HOSTILE = [
         "scene-no-title", lambda: _scene_without("title"), "scene.json", "'title' is a required property"
     ),
     Hostile(
+        "scene-nan",
+        lambda: _scene(placement={"scale": float("nan")}),
+        "scene.json",
+        "NaN is not a JSON number",
+    ),
+    Hostile(
+        "scene-infinite",
+        lambda: _scene_text(json.dumps(scene_doc()).replace('"title": ', '"x": 1e999, "title": ').encode()),
+        "scene.json",
+        "the number 1e999 is out of range",
+    ),
+    Hostile(
+        "scene-lone-surrogate",
+        lambda: _scene(title="Tháp \ud800"),
+        "scene.json",
+        "holds an unpaired surrogate \\ud800",
+    ),
+    Hostile(
+        "scene-deep", lambda: _scene_text(b"[" * 30000 + b"]" * 30000), "scene.json", "nested too deeply"
+    ),
+    Hostile(
+        "file-and-folder",
+        lambda: _with_files({"models/tower.glb/readme.txt": b"x"}),
+        "models/tower.glb/readme.txt",
+        "both a file and a folder",
+    ),
+    Hostile(
+        "folder-and-file",
+        lambda: _with_files({"notes/a.txt": b"x", "notes": b"y"}),
+        "notes",
+        "both a file and a folder",
+    ),
+    Hostile(
+        "name-too-long-in-bytes",
+        lambda: _with_files({"models/" + "ệ" * 90 + ".bin": b"x"}),
+        "models/" + "ệ" * 53 + "…",
+        "a file or folder name is 274 bytes in UTF-8 (at most 240)",
+    ),
+    Hostile(
         "scene-scale-text",
         lambda: _scene(placement={"scale": "big"}),
         "scene.json",
@@ -335,6 +410,20 @@ HOSTILE = [
         "models/tower.gltf",
         "unknown componentType 5130",
     ),
+    Hostile(
+        "gltf-component-array",
+        _gltf(_set("accessors.0.componentType", [5126])),
+        "models/tower.gltf",
+        "unknown componentType [5126]",
+    ),
+    Hostile(
+        "gltf-huge-integer",
+        _gltf(_set("accessors.0.count", "COUNT"), huge="COUNT"),
+        "models/tower.gltf",
+        "an integer has 5001 digits (at most 40)",
+    ),
+    Hostile("gltf-data-image-bomb", _gltf(_embedded_bomb), "models/tower.gltf", "image 0: image dimensions"),
+    Hostile("glb-buffer-view-image-bomb", _glb_with_bomb, "models/tower.glb", "(image bomb)"),
     Hostile("glb-bad-magic", _glb_bad_magic, "models/tower.glb", "bad GLB magic"),
     Hostile("glb-bad-length", _glb_bad_length, "models/tower.glb", "GLB header says"),
     Hostile("ply-truncated", _ply_truncated, "models/scan.ply", "its elements need at least"),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ar_service.bundles import BundleInvalid, BundleLimits
-from ar_service.bundles.gltf import check_document
+from ar_service.bundles.gltf import BinChunk, check_document
 from ar_service.bundles.sniff import Kind, sniff_bytes
 from ar_service.bundles.uris import resolve_uri
 
@@ -100,7 +101,7 @@ def test_sniffing_reads_the_bytes_not_the_name(head: bytes, kind: Kind) -> None:
     assert sniff_bytes(head) is kind
 
 
-def test_glb_bin_chunk_may_back_only_buffer_zero() -> None:
+def test_glb_bin_chunk_may_back_only_buffer_zero(tmp_path: Path) -> None:
     doc = {"asset": {"version": "2.0"}, "buffers": [{"byteLength": 4}, {"byteLength": 4}]}
     with pytest.raises(BundleInvalid, match="buffer 1: has no uri"):
-        check_document("m.glb", doc, lambda name: None, LIMITS, glb_bin=8)
+        check_document("m.glb", doc, lambda name: None, LIMITS, glb_bin=BinChunk(tmp_path / "m.glb", 28, 8))
