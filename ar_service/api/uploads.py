@@ -11,9 +11,13 @@ the file name and the exact size. A bundle then refers to the file as ``upload:<
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
+import os
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -22,6 +26,7 @@ from flask import current_app, jsonify, request, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
+from ar_service.api.body import json_object
 from ar_service.api.scope import caller, site_in_scope
 from ar_service.api.views import bp
 from ar_service.auth import token_required
@@ -104,9 +109,7 @@ def _field(data: dict[str, Any], name: str, kind: type) -> Any:
 @token_required
 def create_upload() -> tuple[Response, int]:
     """Reserve an upload of one large file for a site; returns where and how to send it."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidInput('uploads: expected a JSON object {"site": slug, "filename": name, "bytes": size}')
+    data = json_object("uploads", '{"site": slug, "filename": name, "bytes": size}')
     site = site_in_scope(_field(data, "site", str))
     filename = _field(data, "filename", str)
     size = _field(data, "bytes", int)
@@ -211,8 +214,6 @@ def put_upload(upload_id: str) -> tuple[Response, int]:
     """
     ticket = _owned_ticket(upload_id)
     target = _staging_path(ticket)
-    if target.exists():
-        raise Conflict("uploads: this file has already been received in full")
     start, end = _byte_range(ticket)
     expected = end - start
     if request.content_length is not None and request.content_length != expected:
@@ -220,6 +221,29 @@ def put_upload(upload_id: str) -> tuple[Response, int]:
             f"uploads: Content-Length is {request.content_length} but {expected} bytes were announced"
         )
     target.parent.mkdir(parents=True, exist_ok=True)
+    with _only_transfer(target):
+        return _receive(upload_id, ticket, target, start, expected)
+
+
+@contextmanager
+def _only_transfer(target: Path) -> Iterator[None]:
+    """Hold a lock on the upload's own folder: two PUTs of one upload at once would write one file."""
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Conflict(
+                "uploads: another transfer of this file is in progress; resume once it ends"
+            ) from None
+        yield
+    finally:
+        os.close(folder)  # releases the lock
+
+
+def _receive(upload_id: str, ticket: Ticket, target: Path, start: int, expected: int) -> tuple[Response, int]:
+    if target.exists():
+        raise Conflict("uploads: this file has already been received in full")
     partial = target.with_name(target.name + ".part")
     have = partial.stat().st_size if partial.exists() else 0
     if start not in (0, have):

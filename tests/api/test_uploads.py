@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -124,6 +126,50 @@ def test_upload_refuses_paths_and_unknown_types(client: FlaskClient, world: Worl
     for name in ("../x.glb", "models/x.glb", "x.exe"):
         response = _reserve(client, world.dev_a, 100, name=name)
         assert response.status_code == 400, name
+
+
+def test_upload_refuses_names_no_filesystem_holds(client: FlaskClient, world: World) -> None:
+    long = _reserve(client, world.dev_a, 100, name="ệ" * 96 + ".glb")
+    assert long.status_code == 400
+    assert "292 bytes in UTF-8 (at most 240)" in long.get_json()["detail"]
+    # An unpaired surrogate can only arrive escaped: json= would refuse to encode it.
+    body = b'{"site": "thien-mu", "filename": "\\ud800.glb", "bytes": 10}'
+    lone = client.post("/api/v1/uploads", data=body, headers=bearer(world.dev_a))
+    assert lone.status_code == 400
+    assert "unpaired surrogate" in lone.get_json()["detail"]
+
+
+class SlowStream(io.BytesIO):
+    """A request body that arrives a chunk at a time, so that transfers overlap."""
+
+    def readinto(self, buffer: Any) -> int:
+        time.sleep(0.05)
+        return super().readinto(memoryview(buffer)[:CHUNK_BYTES])
+
+
+def test_simultaneous_transfers_of_one_upload_store_one_file_whole(
+    client: FlaskClient, services: Services, world: World
+) -> None:
+    size = 4 * CHUNK_BYTES
+    ticket = _reserve(client, world.dev_a, size).get_json()
+    bodies = [bytes([letter]) * size for letter in b"ABCD"]
+
+    def send(body: bytes) -> Any:
+        headers = bearer(world.dev_a) | {"Content-Length": str(size)}
+        return client.put(ticket["upload"]["url"], input_stream=SlowStream(body), headers=headers)
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        answers = list(pool.map(send, bodies))
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409]
+    done = next(a for a in answers if a.status_code == 201)
+    stored = next((services.settings.instance_path / "uploads").rglob("scan.glb")).read_bytes()
+    assert done.get_json()["sha256"] == hashlib.sha256(stored).hexdigest()
+    assert stored in bodies
+    assert all(
+        "in progress" in a.get_json()["detail"] or "in full" in a.get_json()["detail"]
+        for a in answers
+        if a.status_code == 409
+    )
 
 
 def test_another_token_cannot_send_the_bytes(client: FlaskClient, world: World) -> None:
