@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import gc
 import importlib
-import sys
 from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, ScriptInfo
+from flask.cli import FlaskGroup
 
-from hue_errors import HueARError
+from hue_cli import errors_as_exit_codes, verbose_option
 
 # Each command and where it lives ("module:attribute").
 COMMANDS = {
@@ -44,13 +43,8 @@ class HueARGroup(FlaskGroup):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with errors_as_exit_codes():
             return super().invoke(ctx)
-        except HueARError as exc:
-            if ctx.obj is not None and getattr(ctx.obj, "verbose", False):
-                raise
-            click.echo(f"error: {exc.message}", err=True)
-            sys.exit(exc.exit_code)
 
 
 def _create_app() -> Flask:
@@ -60,12 +54,9 @@ def _create_app() -> Flask:
 
 
 @click.group(cls=HueARGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
-@click.option("--verbose", is_flag=True, help="Show tracebacks for errors.")
-@click.pass_context
-def main(ctx: click.Context, verbose: bool) -> None:
+@verbose_option
+def main() -> None:
     """Hue AR: augmented reality for heritage sites."""
-    info = ctx.ensure_object(ScriptInfo)
-    info.verbose = verbose  # type: ignore[attr-defined]
     # The command's modules are loaded by now and live as long as the process: frozen out of the
     # collector, they are not walked again by each full collection, nor by the last one at exit
     # (45 ms of `hue-ar pipeline run`).

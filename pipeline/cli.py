@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, get_args
 
 import click
 
-from hue_errors import HueARError
+from hue_cli import errors_as_exit_codes, verbose_option
 from pipeline.glb_write import GeometryCodec
 from pipeline.inspect import InspectReport, inspect_source
 from pipeline.orient import Dimension, UpAxis
@@ -23,18 +21,6 @@ from pipeline.run import RunOptions, RunResult, run_pipeline
 BAR_WIDTH = 30
 
 
-@contextmanager
-def _errors(verbose: bool) -> Iterator[None]:
-    """Map the hue_errors hierarchy to a one-line message and its exit code (traceback with --verbose)."""
-    try:
-        yield
-    except HueARError as exc:
-        if verbose:
-            raise
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(exc.exit_code)
-
-
 @click.group("pipeline")
 def pipeline_group() -> None:
     """Photogrammetry scan → compressed glTF levels of detail."""
@@ -43,10 +29,10 @@ def pipeline_group() -> None:
 @pipeline_group.command("inspect")
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--verbose", is_flag=True, help="Show a traceback on errors.")
-def inspect_command(source: Path, as_json: bool, verbose: bool) -> None:
+@verbose_option
+def inspect_command(source: Path, as_json: bool) -> None:
     """Report triangles, materials, textures, bounds and defects of SOURCE (file, folder or zip)."""
-    with _errors(verbose):
+    with errors_as_exit_codes():
         report = inspect_source(source)
     if as_json:
         click.echo(json.dumps(asdict(report), indent=2))
@@ -119,7 +105,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 @click.option("--attribution")
 @click.option("--source-url", help="Where the original scan comes from.")
 @click.option("--capture", multiple=True, help="Capture paradata KEY=VALUE (camera, photos, software…).")
-@click.option("--verbose", is_flag=True, help="Show a traceback on errors.")
+@verbose_option
 def run_command(
     source: Path,
     out_dir: Path,
@@ -134,7 +120,6 @@ def run_command(
     attribution: str | None,
     source_url: str | None,
     capture: tuple[str, ...],
-    verbose: bool,
 ) -> None:
     """Run RECIPE on SOURCE and write the levels of detail to --out."""
     known_dimension = None
@@ -146,7 +131,7 @@ def run_command(
             known_dimension = (name, float(metres))
         except ValueError:
             raise click.BadParameter(f"{metres!r} is not a number of metres", param_hint="--known") from None
-    with _errors(verbose):
+    with errors_as_exit_codes():
         options = RunOptions(
             up=up.lower(),  # type: ignore[arg-type]  # click.Choice guarantees a valid UpAxis
             scale_factor=scale,

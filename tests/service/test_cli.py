@@ -38,3 +38,19 @@ def test_help_lists_every_command_and_an_unknown_one_is_refused() -> None:
     assert all(name in listed.output for name in COMMANDS)
     unknown = CliRunner().invoke(main, ["sevre"])
     assert unknown.exit_code == 2 and "No such command 'sevre'" in unknown.output
+
+
+def test_an_error_is_one_line_and_verbose_anywhere_on_the_line_adds_its_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.obj"
+    bad.write_text("this is not a mesh\n")
+    runner = CliRunner()
+    for args in (["pipeline", "inspect", str(bad)], ["pipeline", "run", str(bad), "--out", str(tmp_path)]):
+        plain = runner.invoke(main, args)
+        error = plain.stderr.splitlines()[-1]
+        assert plain.exit_code == 2 and error.startswith("error: ingest: bad.obj: ")
+        assert "Traceback" not in plain.stderr
+        for verbose in (["--verbose", *args], [*args, "--verbose"]):
+            shown = runner.invoke(main, verbose)
+            assert shown.exit_code == 2
+            assert "Traceback (most recent call last)" in shown.stderr, verbose
+            assert shown.stderr.splitlines()[-1] == error
