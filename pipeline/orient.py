@@ -25,6 +25,9 @@ ROTATIONS: dict[str, Matrix] = {
     "-z": np.array([[1.0, 0, 0], [0, 0, -1], [0, 1, 0]]),
 }
 AXES = {"x": 0, "y": 1, "z": 2, "height": 1, "width": 0, "depth": 2}
+# Largest side of a scaled model, metres: from a coin to the walls of the Imperial City (2.5 km)
+# with room either way; outside it a scale is a typo, and float32 positions overflow or collapse.
+METRES_ACROSS = (0.001, 100_000.0)
 
 
 @dataclass(frozen=True)
@@ -109,13 +112,15 @@ def orient(model: Model, options: OrientOptions) -> Model:
 
 
 def _scale(extent: npt.NDArray[np.float64], options: OrientOptions) -> tuple[float, str]:
+    """Metres per source unit and where the figure came from; a given scale must make the model
+    measure ``METRES_ACROSS`` (float32 positions would otherwise overflow or collapse to a point)."""
     if options.scale_factor is not None and options.known_dimension is not None:
         raise InvalidInput("orient: give a scale factor or a known dimension, not both")
     if options.scale_factor is not None:
         if not np.isfinite(options.scale_factor) or options.scale_factor <= 0:
             raise InvalidInput(f"orient: scale factor {options.scale_factor} (expected a finite number > 0)")
-        return float(options.scale_factor), "scale_factor"
-    if options.known_dimension is not None:
+        scale, source = float(options.scale_factor), "scale_factor"
+    elif options.known_dimension is not None:
         dimension, metres = options.known_dimension
         size = float(extent[AXES[dimension]])
         if not np.isfinite(metres) or metres <= 0 or size <= 0:
@@ -123,5 +128,14 @@ def _scale(extent: npt.NDArray[np.float64], options: OrientOptions) -> tuple[flo
                 f"orient: known {dimension} {metres} m on a model {size} units {dimension} "
                 "(expected both > 0)"
             )
-        return metres / size, f"known_{dimension}"
-    return 1.0, "source_units"
+        scale, source = metres / size, f"known_{dimension}"
+    else:
+        return 1.0, "source_units"
+    across = scale * float(extent.max())
+    low, high = METRES_ACROSS
+    if not low <= across <= high:
+        raise InvalidInput(
+            f"orient: with this scale the model measures {across:.3g} m across "
+            f"(expected {low} m to {high:g} m: check the scale factor or the known dimension)"
+        )
+    return scale, source

@@ -6,13 +6,13 @@ wrong types are refused, so a typo in a recipe fails loudly instead of silently 
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any, get_args
 
 from hue_errors import InvalidInput
+from hue_json import MalformedJson, parse_json
 from pipeline.clean import CleanOptions
 from pipeline.glb_write import GeometryCodec
 from pipeline.textures import TextureFormat
@@ -71,6 +71,9 @@ def _checked(cls: type[Any], data: Any, where: str) -> dict[str, Any]:
     unknown = set(data) - set(known)
     if unknown:
         raise InvalidInput(f"recipe: {where}: unknown keys {sorted(unknown)} (allowed: {sorted(known)})")
+    required = {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
+    if missing := required - set(data):
+        raise InvalidInput(f"recipe: {where}: missing keys {sorted(missing)}")
     for key, value in data.items():
         kind = known[key].type
         allowed = SCALAR_TYPES.get(str(kind))
@@ -84,8 +87,10 @@ def _checked(cls: type[Any], data: Any, where: str) -> dict[str, Any]:
 def parse_recipe(data: Any, where: str) -> Recipe:
     """Validate a recipe object (as loaded from JSON) into a Recipe."""
     body = dict(_checked(Recipe, data, where))
+    if not isinstance(body["levels"], list):
+        raise InvalidInput(f"recipe: {where}.levels: expected a list of level objects")
     levels = []
-    for i, level in enumerate(body.get("levels", [])):
+    for i, level in enumerate(body["levels"]):
         spec = LevelSpec(**_checked(LevelSpec, level, f"{where}.levels[{i}]"))
         if not set(spec.name) <= LEVEL_NAME_CHARS or not spec.name:
             raise InvalidInput(f"recipe: {where}.levels[{i}].name {spec.name!r}: use a-z, 0-9, _ and - only")
@@ -93,9 +98,11 @@ def parse_recipe(data: Any, where: str) -> Recipe:
             spec.target_triangles < 1
             or not 1 <= spec.texture_px <= 16384
             or not 1 <= spec.texture_quality <= 100
+            or not 0 < spec.max_error <= 1
         ):
             raise InvalidInput(
-                f"recipe: {where}.levels[{i}]: triangles ≥ 1, texture_px 1–16384, quality 1–100"
+                f"recipe: {where}.levels[{i}]: triangles ≥ 1, texture_px 1–16384, quality 1–100, "
+                "max_error above 0 and at most 1"
             )
         if spec.texture_format not in get_args(TextureFormat) or spec.geometry not in get_args(GeometryCodec):
             raise InvalidInput(f"recipe: {where}.levels[{i}]: unknown texture format or geometry codec")
@@ -104,7 +111,10 @@ def parse_recipe(data: Any, where: str) -> Recipe:
         raise InvalidInput(f"recipe: {where}: needs at least one level, with distinct names")
     body["levels"] = tuple(levels)
     if "clean" in body:
-        body["clean"] = CleanOptions(**_checked(CleanOptions, body["clean"], f"{where}.clean"))
+        clean = CleanOptions(**_checked(CleanOptions, body["clean"], f"{where}.clean"))
+        if not (0 <= clean.min_component_triangles <= 1 and 0 <= clean.min_component_diagonal <= 1):
+            raise InvalidInput(f"recipe: {where}.clean: min_component_triangles and _diagonal are 0–1")
+        body["clean"] = clean
     if body.get("usdz_level", "") not in ("", *(level.name for level in levels)):
         raise InvalidInput(f"recipe: {where}.usdz_level: must name one of the levels")
     if not 0 <= body.get("poster_px", 0) <= 4096:
@@ -131,11 +141,13 @@ def load_recipe(name: str) -> Recipe:
     ends in ``.json`` (same schema as ``pipeline/recipes/web.json``)."""
     if name.endswith(".json"):
         try:
-            data = json.loads(Path(name).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InvalidInput(f"recipe: {Path(name).name}: not a readable JSON recipe ({exc})") from exc
+            data = parse_json(Path(name).read_bytes())
+        except OSError as exc:
+            raise InvalidInput(f"recipe: {Path(name).name}: cannot be read ({exc.strerror})") from None
+        except MalformedJson as exc:
+            raise InvalidInput(f"recipe: {Path(name).name}: not a JSON recipe ({exc.message})") from None
         return parse_recipe(data, Path(name).name)
     if name not in recipe_names():
         raise InvalidInput(f"recipe: unknown recipe {name!r} (available: {', '.join(recipe_names())})")
     text = resources.files("pipeline.recipes").joinpath(f"{name}.json").read_text(encoding="utf-8")
-    return parse_recipe(json.loads(text), f"{name}.json")
+    return parse_recipe(parse_json(text), f"{name}.json")

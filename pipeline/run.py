@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from hue_errors import InvalidInput
+from hue_errors import InvalidInput, StorageError
 from pipeline.batches import side_by_side
 from pipeline.bundle import Bundle
 from pipeline.clean import clean
@@ -127,6 +127,7 @@ def run_pipeline(
 
 
 def _run(source: Path, out_dir: Path, recipe: Recipe, options: RunOptions, clock: _StageClock) -> RunResult:
+    _clear_outputs(out_dir, recipe)
     with Bundle(source) as bundle:
         clock.progress("ingest", 0.0)
         with clock.stage("ingest", FIXED_STAGES["ingest"]):
@@ -150,7 +151,6 @@ def _run(source: Path, out_dir: Path, recipe: Recipe, options: RunOptions, clock
         spare = atlases.enter_context(AtlasJob()) if expected else None
         with clock.stage("orient", FIXED_STAGES["orient"]):
             oriented = orient(cleaned, _orient_options(options, main))
-        out_dir.mkdir(parents=True, exist_ok=True)
         scan = _Scan(oriented, background, recipe.fit, uv_islands, spare)
         written = _write_levels(scan, recipe, options, out_dir, clock)
         inspect, report_seconds = report.result()
@@ -170,6 +170,22 @@ def _run(source: Path, out_dir: Path, recipe: Recipe, options: RunOptions, clock
     return RunResult(
         levels=written.levels, manifest=manifest, inspect=inspect, poster=written.poster, usdz=written.usdz
     )
+
+
+def _clear_outputs(out_dir: Path, recipe: Recipe) -> None:
+    """Make ``out_dir`` and remove what an earlier run of ``recipe`` wrote there, the manifest
+    first: it is written last, so a folder without one never holds a finished run."""
+    names = [
+        MANIFEST_NAME,
+        POSTER_NAME,
+        *(f"{level.name}.{kind}" for level in recipe.levels for kind in ("glb", "usdz")),
+    ]
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            (out_dir / name).unlink(missing_ok=True)
+    except OSError as exc:
+        raise StorageError(f"run: cannot write to the output folder {out_dir}: {exc.strerror}") from None
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from PIL import Image
 from scipy.spatial import cKDTree
 
-from hue_errors import InvalidInput
+from hue_errors import InvalidInput, StorageError
 from pipeline import Provenance, RunOptions, inspect_source, load_recipe, run_pipeline, textures
 from pipeline.bundle import Bundle
 from pipeline.clean import CleanOptions, clean
@@ -183,6 +183,57 @@ def test_recipe_with_unknown_keys_is_refused() -> None:
             },
             "x.json",
         )
+
+
+LEVEL = {"name": "a", "target_triangles": 5, "texture_px": 64}
+
+
+@pytest.mark.parametrize(
+    ("recipe", "words"),
+    [
+        ({"name": "x", "levels": [LEVEL]}, r"x.json: missing keys \['description'\]"),
+        ({"name": "x", "description": "", "levels": 5}, "levels: expected a list of level objects"),
+        ({"name": "x", "description": "", "levels": [{**LEVEL, "max_error": -1}]}, "max_error above 0"),
+        ({"name": "x", "description": "", "levels": [{**LEVEL, "max_error": 2}]}, "and at most 1"),
+        (
+            {"name": "x", "description": "", "levels": [LEVEL], "clean": {"min_component_triangles": 5}},
+            "clean: min_component_triangles and _diagonal are 0–1",
+        ),
+    ],
+)
+def test_recipe_with_missing_or_out_of_range_settings_is_refused(
+    recipe: dict[str, object], words: str
+) -> None:
+    with pytest.raises(InvalidInput, match=words):
+        parse_recipe(recipe, "x.json")
+
+
+def test_recipe_file_that_is_not_strict_json_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "odd.json"
+    path.write_text(
+        '{"name": "x", "description": "", "levels": [{"name": "a", "target_triangles": 5, '
+        '"texture_px": 64, "max_error": 1e400}]}'
+    )
+    with pytest.raises(InvalidInput, match=r"odd.json: not a JSON recipe \(the number 1e400 is out of range"):
+        load_recipe(str(path))
+    with pytest.raises(InvalidInput, match=r"missing\.json: cannot be read"):
+        load_recipe(str(tmp_path / "missing.json"))
+
+
+def test_a_failed_run_leaves_no_earlier_output_looking_finished(fuze: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_pipeline(fuze, out, recipe="preview")
+    (out / "notes.txt").write_text("mine")
+    assert (out / "manifest.json").exists() and (out / "ar.glb").exists()
+    with pytest.raises(InvalidInput, match="m across"):
+        run_pipeline(fuze, out, recipe="preview", options=RunOptions(scale_factor=1e300))
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_an_output_folder_that_cannot_be_made_is_a_storage_error(fuze: Path, tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(StorageError, match=r"cannot write to the output folder .*afile/sub: Not a directory"):
+        run_pipeline(fuze, tmp_path / "afile" / "sub", recipe="preview")
 
 
 def test_unknown_recipe_name_is_refused(fuze: Path, tmp_path: Path) -> None:

@@ -144,6 +144,20 @@ def test_scale_factor_and_known_dimension_together_are_refused() -> None:
         orient(grid_model(), OrientOptions(scale_factor=2.0, known_dimension=("height", 1.0)))
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        OrientOptions(scale_factor=1e300),
+        OrientOptions(scale_factor=1e-300),
+        OrientOptions(known_dimension=("width", 1e300)),
+        OrientOptions(known_dimension=("width", 1e-9)),
+    ],
+)
+def test_a_scale_that_makes_the_model_absurdly_large_or_small_is_refused(options: OrientOptions) -> None:
+    with pytest.raises(InvalidInput, match=r"m across \(expected 0.001 m to 100000 m: check the scale"):
+        orient(grid_model(), options)
+
+
 def _cleaned_mask(bali_mask: Path) -> Model:
     with Bundle(bali_mask) as bundle:
         return orient(clean(load_model(bundle), CleanOptions()), OrientOptions())
