@@ -28,9 +28,18 @@ COMMANDS = {
 }
 
 
+FLASK_OPTIONS = ("env_file", "app", "debug")
+
+
 class HueARGroup(FlaskGroup):
     """Flask's CLI group, with the commands above loaded on demand (not Flask's plugin or app
-    commands: there are none) and project errors printed as one line with a matching exit code."""
+    commands: there are none) and project errors printed as one line with a matching exit code.
+    Flask's --env-file, --app and --debug are left out: settings come from HUE_AR_* variables
+    only, and the app is always ``create_app``."""
+
+    def __init__(self, **extra: Any) -> None:
+        super().__init__(load_dotenv=False, **extra)
+        self.params = [p for p in self.params if p.name not in FLASK_OPTIONS]
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)

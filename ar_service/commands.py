@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from ar_service.db import upgrade
+from ar_service.db import check_schema, upgrade
 from ar_service.importer import import_site, read_site_spec
 from ar_service.models import Job, Role, Site, User
 from ar_service.plaques import site_plaque
@@ -28,6 +28,13 @@ SAMPLE_SITE = Path(__file__).resolve().parent.parent / "assets" / "sample-mask"
 def _services() -> Services:
     found: Services = current_app.extensions["hue_ar"]
     return found
+
+
+def _set_up_services() -> Services:
+    """The services, once ``hue-ar init`` has brought the database to this version's schema."""
+    services = _services()
+    check_schema(services.settings.database_url, services.engine)
+    return services
 
 
 def ensure_admin(services: Services, email: str) -> str | None:
@@ -61,11 +68,13 @@ def init(admin_email: str) -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 @with_appcontext
 def serve(host: str, port: int, threads: int) -> None:
-    """Serve the web app (with an in-process job worker in embedded mode)."""
+    """Serve the web app (with an in-process job worker in inline worker mode)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     services = _services()
     if services.settings.embedded:
         upgrade(services.settings.database_url)
+    else:
+        check_schema(services.settings.database_url, services.engine)
     if services.settings.worker_mode == "inline":
         services.queue.start_background()
     _serve(app, host, port, threads)
@@ -87,7 +96,7 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
 @with_appcontext
 def worker(workers: int) -> None:
     """Run a job worker (production: one or more per machine)."""
-    _services().queue.run_worker(workers=workers)
+    _set_up_services().queue.run_worker(workers=workers)
 
 
 @click.command("import-site")
@@ -96,7 +105,7 @@ def worker(workers: int) -> None:
 @with_appcontext
 def import_site_command(folder: Path, publish: bool) -> None:
     """Import a site from FOLDER (site.yaml + model and marker files) and queue its processing."""
-    services = _services()
+    services = _set_up_services()
     with services.session_factory.begin() as session:
         imported = import_site(
             session, services.storage, services.queue, folder, publish=publish, actor_id=None
@@ -175,7 +184,7 @@ def plaque_command(slug: str, size: PaperSize, output: Path) -> None:
     """Render the print-ready plaque of site SLUG (its marker artwork, names and QR)."""
     if output.suffix.lower() not in (".pdf", ".svg"):
         raise InvalidInput(f"output: {output.name} must end in .pdf or .svg")
-    services = _services()
+    services = _set_up_services()
     with services.session_factory() as session:
         site = session.scalar(select(Site).where(Site.slug == slug))
         if site is None:

@@ -7,8 +7,12 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from hue_errors import ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -51,3 +55,13 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str) -> None:
     """Create or migrate the schema to the newest revision."""
     command.upgrade(alembic_config(database_url), "head")
+
+
+def check_schema(database_url: str, engine: Engine) -> None:
+    """Refuse a database whose schema is not this version's (never created, or not yet migrated)."""
+    heads = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != heads:
+        state = "has no tables yet" if not current else "is from another version of Hue AR"
+        raise ConfigError(f"database: it {state}; run `hue-ar init` to create or migrate it")

@@ -36,6 +36,8 @@ def test_help_lists_every_command_and_an_unknown_one_is_refused() -> None:
     listed = CliRunner().invoke(main, ["--help"])
     assert listed.exit_code == 0
     assert all(name in listed.output for name in COMMANDS)
+    # Settings come from HUE_AR_* variables only: Flask's own options would be silently ignored.
+    assert not any(option in listed.output for option in ("--env-file", "--app", "--debug"))
     unknown = CliRunner().invoke(main, ["sevre"])
     assert unknown.exit_code == 2 and "No such command 'sevre'" in unknown.output
 
@@ -54,3 +56,13 @@ def test_an_error_is_one_line_and_verbose_anywhere_on_the_line_adds_its_tracebac
             assert shown.exit_code == 2
             assert "Traceback (most recent call last)" in shown.stderr, verbose
             assert shown.stderr.splitlines()[-1] == error
+
+
+def test_a_service_command_before_init_says_to_run_init(tmp_path: Path) -> None:
+    runner = CliRunner(env={"HUE_AR_INSTANCE_PATH": str(tmp_path / "instance")})
+    for args in (["plaque", "thien-mu", "-o", str(tmp_path / "p.pdf")], ["import-site", str(tmp_path)]):
+        done = runner.invoke(main, args)
+        assert done.exit_code == 2, done.output
+        assert done.stderr.splitlines()[-1] == (
+            "error: database: it has no tables yet; run `hue-ar init` to create or migrate it"
+        )
