@@ -113,7 +113,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (one per core)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="gunicorn workers (default 2: one per core on a 2-core machine)",
+    )
     parser.add_argument(
         "--database-url", help="e.g. postgresql+psycopg://postgres@127.0.0.1/hue_load (an empty database)"
     )

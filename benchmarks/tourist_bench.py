@@ -21,6 +21,7 @@ leaves). Goals from the tourist-path issue are printed beside the figures; JSON 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import re
@@ -426,6 +427,7 @@ def report(visits: list[Visit]) -> None:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()  # --help, no options
     if shutil.which("chromium") is None:
         sys.exit("Debian's chromium is not installed: apt-get install chromium")
     if not (REPO / "ar_service" / "static" / "viewer" / ".vite" / "manifest.json").exists():

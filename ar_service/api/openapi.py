@@ -16,6 +16,37 @@ PROBLEM = {"$ref": "#/components/responses/Problem"}
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 EVENT_KIND = {"type": "string", "enum": ["page", "ar_started", "marker_found", "error"]}
+BEACON: dict[str, Any] = {
+    "type": "object",
+    "description": "One event (`event`, `detail`) or a visit's `events` together.",
+    "required": ["site"],
+    "properties": {
+        "site": {"type": "string"},
+        "event": EVENT_KIND,
+        "language": {"type": "string"},
+        "device": {"type": "string", "description": "Ignored: the server classes the User-Agent itself."},
+        "detail": {"type": "string", "maxLength": 40},
+        "events": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 20,
+            "items": {
+                "type": "object",
+                "required": ["event"],
+                "properties": {
+                    "event": EVENT_KIND,
+                    "detail": {"type": "string", "maxLength": 40},
+                },
+            },
+        },
+    },
+    "oneOf": [{"required": ["event"]}, {"required": ["events"]}],
+    "example": {
+        "site": "thien-mu",
+        "language": "vi",
+        "events": [{"event": "page"}, {"event": "ar_started", "detail": "marker"}],
+    },
+}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -229,38 +260,9 @@ PATHS: dict[str, Any] = {
             "requestBody": {
                 "required": True,
                 "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "description": "One event (`event`, `detail`) or a visit's `events` together.",
-                            "required": ["site"],
-                            "properties": {
-                                "site": {"type": "string"},
-                                "event": EVENT_KIND,
-                                "language": {"type": "string"},
-                                "detail": {"type": "string", "maxLength": 40},
-                                "events": {
-                                    "type": "array",
-                                    "minItems": 1,
-                                    "maxItems": 20,
-                                    "items": {
-                                        "type": "object",
-                                        "required": ["event"],
-                                        "properties": {
-                                            "event": EVENT_KIND,
-                                            "detail": {"type": "string", "maxLength": 40},
-                                        },
-                                    },
-                                },
-                            },
-                            "oneOf": [{"required": ["event"]}, {"required": ["events"]}],
-                            "example": {
-                                "site": "thien-mu",
-                                "language": "vi",
-                                "events": [{"event": "page"}, {"event": "ar_started", "detail": "marker"}],
-                            },
-                        }
-                    }
+                    "application/json": {"schema": BEACON},
+                    # What navigator.sendBeacon sends: a "simple" request, never preflighted.
+                    "text/plain": {"schema": BEACON},
                 },
             },
             "responses": {"204": {"description": "Counted."}, "400": PROBLEM, "404": PROBLEM},
