@@ -1,6 +1,6 @@
 """One Settings object: environment variables → typed fields, with embedded defaults.
 
-Nothing else in the project reads ``os.environ``. With no variable set the service
+No other part of the service reads ``os.environ``. With no variable set the service
 runs on one machine with nothing installed: SQLite, files under the instance
 folder, and a job queue in a SQLite file.
 """
