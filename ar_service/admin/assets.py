@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from ar_service.admin import STAFF, bp
 from ar_service.admin.actor import audit
 from ar_service.auth import roles_required
+from ar_service.bundles.sniff import Kind, sniff
 from ar_service.library import add_version, new_asset
 from ar_service.models import Asset, AssetKind, AssetVersion, Job, Site
 from ar_service.models.base import parse_id
@@ -22,7 +23,9 @@ from ar_service.services import db, services
 from hue_errors import InvalidInput, NotFound
 
 # What a photogrammetry upload may be: a zipped capture folder or a single mesh file.
-MODEL_SUFFIXES = (".zip", ".glb", ".gltf", ".obj", ".ply")
+# What each kind of upload holds, by its first bytes.
+MODEL_KINDS = {".zip": Kind.ZIP, ".glb": Kind.GLB, ".gltf": Kind.TEXT, ".obj": Kind.TEXT, ".ply": Kind.PLY}
+MODEL_SUFFIXES = tuple(MODEL_KINDS)
 RECIPE = "web"
 
 
@@ -100,6 +103,9 @@ def asset_upload() -> Response:
     with tempfile.TemporaryDirectory(prefix="hue-ar-admin-") as scratch:
         path = Path(scratch) / filename
         upload.save(path)
+        if path.stat().st_size == 0 or (found := sniff(path)) is not MODEL_KINDS[suffix]:
+            what = "empty" if path.stat().st_size == 0 else f"{found.value}, not {MODEL_KINDS[suffix].value}"
+            raise InvalidInput(f"file: {filename} is {what}: choose the scan's own file")
         asset = new_asset(session, AssetKind.MODEL, name, site_id)
         version = add_version(session, storage, asset, path, provenance=provenance, licence=licence)
     job = queue.enqueue(

@@ -30,14 +30,15 @@ def _scene(scene_id: int) -> Scene:
 
 
 def _when(name: str) -> dt.datetime | None:
-    """A datetime-local field, read as UTC (the form says so)."""
+    """A datetime-local field, read as UTC (the form says so) unless it carries its own offset."""
     raw = request.form.get(name, "").strip()
     if not raw:
         return None
     try:
-        return dt.datetime.fromisoformat(raw).replace(tzinfo=dt.UTC)
+        when = dt.datetime.fromisoformat(raw)
     except ValueError:
         raise InvalidInput(f"{name}: {raw!r} is not a date and time (YYYY-MM-DDTHH:MM)") from None
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
 
 
 @bp.get("/review")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 class Kind(enum.StrEnum):
     GLB = "binary glTF"
+    PLY = "PLY mesh"
     PNG = "PNG image"
     JPEG = "JPEG image"
     WEBP = "WebP image"
@@ -34,6 +35,8 @@ _EXECUTABLE_MAGIC = (
 )
 _MAGIC = (
     (b"glTF", Kind.GLB),
+    (b"ply\n", Kind.PLY),  # the header's first line (its binary body may follow within the head)
+    (b"ply\r\n", Kind.PLY),
     (b"\x89PNG\r\n\x1a\n", Kind.PNG),
     (b"\xff\xd8\xff", Kind.JPEG),
     (b"\xabKTX 20\xbb\r\n\x1a\n", Kind.KTX2),

@@ -174,6 +174,14 @@ def test_an_upload_of_the_wrong_kind_is_refused_and_licences_can_be_edited(
     bad = {"csrf_token": token, "file": (io.BytesIO(b"MZ\x90\x00"), "setup.exe")}
     response = client.post("/admin/assets", data=bad, content_type="multipart/form-data")
     assert response.status_code == 400 and "setup.exe" in response.get_data(as_text=True)
+    for data, name, words in (
+        (b"MZ\x90\x00", "gate.glb", "gate.glb is executable, not binary glTF"),
+        (b"", "gate.obj", "gate.obj is empty"),
+        (b"solid gate\n", "gate.ply", "gate.ply is text, not PLY mesh"),
+    ):
+        form = {"csrf_token": token, "file": (io.BytesIO(data), name)}
+        refused = client.post("/admin/assets", data=form, content_type="multipart/form-data")
+        assert refused.status_code == 400 and words in refused.get_data(as_text=True), name
     edited = client.post(
         f"/admin/assets/versions/{world.model_version_id}/licence",
         data={

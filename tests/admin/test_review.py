@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pytest
@@ -102,3 +103,15 @@ def test_a_window_that_ends_before_it_starts_is_refused(client: FlaskClient, wor
         publish_until="2026-01-01T00:00",
     )
     assert status == 400
+
+
+def test_a_window_time_with_its_own_offset_keeps_it(
+    client: FlaskClient, services: Services, world: World
+) -> None:
+    token = sign_in(client, Role.CURATOR)
+    window = {"publish_from": "2026-03-01T07:00+07:00", "publish_until": "2026-03-02T00:00"}
+    assert act(client, token, world.published_id, "schedule", **window) == 302
+    with services.session_factory() as session:
+        version = session.get(SceneVersion, world.published_id)
+        assert version is not None and version.publish_from is not None
+        assert version.publish_from.replace(tzinfo=dt.UTC) == dt.datetime(2026, 3, 1, 0, 0, tzinfo=dt.UTC)
