@@ -1,8 +1,8 @@
 """Job handlers that turn uploads into what tourists download: glTF LODs, USDZ, poster, targets.
 
-Thin wrappers: fetch the stored source, call ``pipeline`` or ``markers``, store the
-outputs content-addressed (so a re-run after a crash rewrites identical objects) and
-record them on the asset version.
+Thin wrappers: fetch the stored source, call ``pipeline`` or ``markers`` in a child process
+(``isolation``), store the outputs content-addressed (so a re-run after a crash rewrites
+identical objects) and record them on the asset version.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ar_service.jobs.isolation import in_child
 from ar_service.jobs.registry import JobContext, handler
 from ar_service.media_types import content_type_for
 from ar_service.models import AssetVersion
@@ -77,7 +78,9 @@ def process_model(context: JobContext, payload: dict[str, Any]) -> dict[str, Any
         folder = Path(scratch)
         source = _fetch(context.storage, version, folder)
         context.progress("fetch", 0.02)
-        result = run_pipeline(
+        result = in_child(
+            "pipeline",
+            run_pipeline,
             source,
             folder / "out",
             recipe=str(payload.get("recipe", "web")),
@@ -117,13 +120,18 @@ def compile_marker(context: JobContext, payload: dict[str, Any]) -> dict[str, An
     with tempfile.TemporaryDirectory(prefix=f"hue-ar-job{context.job_id}-") as scratch:
         folder = Path(scratch)
         image = _fetch(context.storage, version, folder)
-        context.progress("score", 0.1)
-        report = score_image(load_image(image).gray)
-        context.progress("compile", 0.3)
-        # Stored gzip-encoded: FREAK descriptors are random bits, but key names and the tracking
-        # images compress, to about 60 % of the file, and the target is on the path to the first AR frame.
+        context.progress("compile", 0.1)
         target = folder / "target.mind.gz"
-        target.write_bytes(gzip.compress(compile_targets([image]), compresslevel=9, mtime=0))
-        derivatives = {"mind": _store(context.storage, target), "score": dataclasses.asdict(report)}
+        report = in_child("markers", _score_and_compile, image, target)
+        derivatives = {"mind": _store(context.storage, target), "score": report}
     _record(context, version_id, derivatives)
-    return {"asset_version_id": version_id, "score": report.score}
+    return {"asset_version_id": version_id, "score": report["score"]}
+
+
+def _score_and_compile(image: Path, target: Path) -> dict[str, Any]:
+    """The marker's trackability report; its MindAR target written to ``target``, gzip-encoded:
+    FREAK descriptors are random bits, but key names and the tracking images compress, to about
+    60 % of the file, and the target is on the path to the first AR frame."""
+    report = score_image(load_image(image).gray)
+    target.write_bytes(gzip.compress(compile_targets([image]), compresslevel=9, mtime=0))
+    return dataclasses.asdict(report)

@@ -1,0 +1,103 @@
+"""A job's library call (the pipeline, the marker compiler) in a child process of its own.
+
+Those calls go through native code (meshoptimizer, Draco, OpenCV, libigl) on files uploaded by
+strangers. Run in the worker, a crash or runaway allocation on a hostile file would end the web
+process (inline mode) or every job of a worker; run in a child, it ends only that child and fails
+that job with a message. The child is spawned (a fresh interpreter), so it inherits none of the
+parent's threads, locks or database connections.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+from hue_errors import HueARError
+
+T = TypeVar("T")
+Progress = Callable[[str, float], None]
+log = logging.getLogger(__name__)
+_SPAWN = multiprocessing.get_context("spawn")
+_POLL_S = 0.5
+
+
+class ChildStopped(HueARError):
+    """The child process ended without an answer: killed, or crashed in native code."""
+
+    code = "crashed"
+
+
+def in_child(
+    what: str, function: Callable[..., T], *args: Any, progress: Progress | None = None, **kwargs: Any
+) -> T:
+    """``function(*args, **kwargs)`` (module-level, its arguments and result picklable) in a child
+    process; with ``progress``, the function gets a ``progress`` callback relayed to it. A project
+    error in the child is raised here as the same class; any other error as RuntimeError."""
+    receiver, sender = _SPAWN.Pipe(duplex=False)
+    child = _SPAWN.Process(
+        target=_child_main, args=(sender, function, args, kwargs, progress is not None), daemon=True
+    )
+    child.start()
+    sender.close()  # the child holds the only sending end: the pipe ends when the child does
+    try:
+        while child.is_alive() or receiver.poll():
+            if not receiver.poll(_POLL_S):
+                continue
+            try:
+                kind, *body = receiver.recv()
+            except EOFError:
+                break
+            if kind == "progress" and progress is not None:
+                progress(*body)
+            elif kind == "result":
+                result: T = body[0]
+                return result
+            elif kind == "error":
+                raise _rebuilt(*body)
+            else:
+                summary, trace = body
+                log.error("%s: the child process failed:\n%s", what, trace)
+                raise RuntimeError(f"{what}: {summary}")
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receiver.close()
+    raise ChildStopped(f"{what}: the processing stopped before it finished ({_ending(child.exitcode)})")
+
+
+def _rebuilt(error_class: type[HueARError], message: str, code: str) -> HueARError:
+    """The child's error as its own class (whatever arguments that class's constructor takes)."""
+    error = error_class.__new__(error_class)
+    HueARError.__init__(error, message, code=code)
+    return error
+
+
+def _ending(exit_code: int | None) -> str:
+    if exit_code is not None and exit_code < 0:
+        return f"killed by {signal.Signals(-exit_code).name}: the file may be malformed, or memory ran out"
+    return f"exit status {exit_code}"
+
+
+def _child_main(
+    sender: Connection,
+    function: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    relay: bool,
+) -> None:
+    if relay:
+        kwargs = {**kwargs, "progress": lambda stage, fraction: sender.send(("progress", stage, fraction))}
+    try:
+        sender.send(("result", function(*args, **kwargs)))
+    except HueARError as exc:
+        sender.send(("error", type(exc), exc.message, exc.code))
+    except Exception as exc:
+        sender.send(("failed", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+    finally:
+        sender.close()
