@@ -3,6 +3,7 @@ checked through :class:`Bundle` first (see :mod:`pipeline.ingest`)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from pathlib import Path
@@ -20,53 +21,53 @@ from pipeline.normals import unit_normals
 from pipeline.ply_read import ply_model
 from pipeline.textures import decode_image
 
+# One linear pass over an OBJ's bytes: ``mtllib`` statements, and face corners that index 0, which
+# OBJ does not have (indices count from 1, or back from -1). No lazy group before ``[ \t]*$``: that
+# rescans the spaces after every character, quadratic on a long line.
+_OBJ_STATEMENTS = re.compile(
+    rb"^[ \t]*(?:mtllib[ \t]+([^\r\n]*)|f[ \t](?:[^\r\n]*?[ \t/])?-?0+(?=[ \t/\r\n]|$))", re.MULTILINE
+)
+_MTL_STATEMENTS = re.compile(rb"^[ \t]*(newmtl|map_Kd)[ \t]+([^\r\n]*)", re.MULTILINE)
 
-class _BundleResolver(Resolver):
-    """Serves trimesh only the files this module already read and checked."""
 
-    def __init__(self, files: dict[str, bytes]) -> None:
-        self.files = files
+class _MaterialNames(Resolver):
+    """Serves trimesh, for whatever MTL file it asks, one that only names the materials this module
+    read and checked: trimesh then groups faces by material and reads nothing itself."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.library = "".join(f"newmtl {name}\n" for name in names).encode("utf-8")
 
     def get(self, key: str) -> bytes:
-        return self.files[key]
+        return self.library
 
     def write(self, name: str, data: Any) -> None:
         raise InvalidInput("ingest: the bundle is read-only")
 
-    def namespaced(self, namespace: str) -> _BundleResolver:
+    def namespaced(self, namespace: str) -> _MaterialNames:
         return self
 
     def keys(self) -> list[str]:
-        return list(self.files)
+        return []
 
 
 def read_obj(bundle: Bundle, name: str, texture_px: int | None = None) -> Model:
     """An OBJ and the MTL files and textures it references; ``texture_px`` as for
     :func:`pipeline.textures.decode_image`."""
     data = bundle.read(name)
-    text = data.decode("utf-8", errors="replace")
-    files: dict[str, bytes] = {}
-    textures: dict[str, Texture] = {}
-    for mtl_ref in re.findall(r"^[ \t]*mtllib[ \t]+(.+?)[ \t]*$", text, flags=re.MULTILINE):
-        mtl_name = bundle.resolve(mtl_ref, referenced_by=name, percent_encoded=False)
-        mtl_data = bundle.read(mtl_name, referenced_by=name)
-        files[mtl_ref] = mtl_data
-        current = ""
-        for line in mtl_data.decode("utf-8", errors="replace").splitlines():
-            key, value = [*line.strip().split(None, 1), "", ""][:2]
-            value = value.strip()
-            if key == "newmtl":
-                current = value
-            elif key == "map_Kd" and value:
-                image_ref = value.split()[-1] if value.startswith("-") else value  # options precede the file
-                image_name = bundle.resolve(image_ref, referenced_by=mtl_name, percent_encoded=False)
-                image_data = bundle.read(image_name, referenced_by=mtl_name)
-                textures[current] = decode_image(image_data, image_name, texture_px)
-                files[image_ref] = image_data
+    libraries: dict[str, None] = {}  # in order, each once however it is spelled
+    for match in _OBJ_STATEMENTS.finditer(data):
+        if match.group(1) is None:
+            line = data.count(b"\n", 0, match.start()) + 1
+            raise InvalidInput(f"ingest: {name}: line {line}: face index 0 (expected 1 or more, or negative)")
+        for reference in _library_references(bundle, _text(match.group(1)), name):
+            libraries[bundle.resolve(reference, referenced_by=name, percent_encoded=False)] = None
+    textures: dict[str, Texture | None] = {}
+    for library in libraries:
+        textures.update(_read_mtl(bundle, library, name, texture_px))
     try:
         # load_obj, not trimesh.load: the Trimesh built by the latter re-derives vertex normals
         # across UV seams, where the parser's own arrays keep the file's normals per corner.
-        parsed = trimesh.exchange.obj.load_obj(io.BytesIO(data), resolver=_BundleResolver(files))
+        parsed = trimesh.exchange.obj.load_obj(io.BytesIO(data), resolver=_MaterialNames(list(textures)))
     except (HueARError, MemoryError):
         raise
     except Exception as exc:  # trimesh raises many unrelated types on malformed text
@@ -101,6 +102,37 @@ def read_obj(bundle: Bundle, name: str, texture_px: int | None = None) -> Model:
             )
         )
     return Model(primitives=primitives, materials=materials, name=Path(name).stem)
+
+
+def _library_references(bundle: Bundle, statement: str, name: str) -> list[str]:
+    """The MTL files one ``mtllib`` statement names: several, separated by spaces (as the OBJ format
+    allows), unless the whole statement names one file (exporters write names with spaces as is)."""
+    references = statement.split()
+    if len(references) > 1:
+        with contextlib.suppress(InvalidInput):
+            if bundle.has(bundle.resolve(statement.strip(), referenced_by=name, percent_encoded=False)):
+                return [statement.strip()]
+    return references
+
+
+def _read_mtl(bundle: Bundle, library: str, name: str, texture_px: int | None) -> dict[str, Texture | None]:
+    """The materials MTL file ``library`` defines, each with its ``map_Kd`` texture if it has one."""
+    textures: dict[str, Texture | None] = {}
+    current = ""
+    for match in _MTL_STATEMENTS.finditer(bundle.read(library, referenced_by=name)):
+        value = _text(match.group(2)).strip()
+        if match.group(1) == b"newmtl":
+            current = value
+            textures.setdefault(current, None)
+        elif value:
+            reference = value.split()[-1] if value.startswith("-") else value  # options precede the file
+            image = bundle.resolve(reference, referenced_by=library, percent_encoded=False)
+            textures[current] = decode_image(bundle.read(image, referenced_by=library), image, texture_px)
+    return textures
+
+
+def _text(statement: bytes) -> str:
+    return statement.decode("utf-8", errors="replace")
 
 
 def read_ply(data: bytes, name: str) -> Model:

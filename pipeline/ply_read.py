@@ -50,6 +50,8 @@ PLY_SIZES = {
     "float64": 8,
 }
 FORMATS = {"binary_little_endian": "<", "binary_big_endian": ">"}
+# Writers store element counts in 32 bits, and a file within the bundle's limits holds fewer rows.
+MAX_ELEMENT_ROWS = 2**32 - 1
 
 
 def check_ply_header(data: bytes, name: str) -> None:
@@ -65,6 +67,13 @@ def check_ply_header(data: bytes, name: str) -> None:
         if words[:1] == ["element"] and len(words) == 3:
             if not words[2].isdigit():
                 raise InvalidInput(f"ingest: {name}: element {words[1]} has a non-numeric count")
+            # Digits first: int() of thousands of digits is slow, then refused by Python itself.
+            if len(words[2]) > len(str(MAX_ELEMENT_ROWS)) or int(words[2]) > MAX_ELEMENT_ROWS:
+                shown = words[2] if len(words[2]) <= 20 else f"a {len(words[2])}-digit number of"
+                raise InvalidInput(
+                    f"ingest: {name}: element {words[1]} declares {shown} rows "
+                    f"(expected ≤ {MAX_ELEMENT_ROWS})"
+                )
             elements.append([int(words[2]), 0])
         elif words[:1] == ["property"] and len(words) >= 3 and elements:
             # A list property stores at least its count field.
