@@ -8,18 +8,18 @@ data, and route every URI through :class:`Bundle` so nothing outside the upload 
 from __future__ import annotations
 
 import base64
-import json
 import struct
+from dataclasses import dataclass
 from typing import Any
 
 import DracoPy
-import meshoptimizer
 import numpy as np
 import numpy.typing as npt
 
-from hue_errors import InvalidInput
-from pipeline import meshopt_abi  # noqa: F401  (declares the filter decoders' C signatures)
-from pipeline.bundle import Bundle
+from hue_errors import InvalidInput, TooLarge
+from hue_json import MalformedJson, parse_json
+from pipeline.bundle import MAX_FILE_BYTES, Bundle
+from pipeline.meshopt_read import check_layout, decode_view
 from pipeline.model import Material, Model, Primitive, Texture
 from pipeline.textures import decode_image
 
@@ -35,6 +35,7 @@ COMPONENT_TYPES: dict[int, npt.DTypeLike] = {
     5126: np.float32,
 }
 COMPONENT_COUNTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
+INDEX_COMPONENT_TYPES = (5121, 5123, 5125)  # mesh.primitive.indices: unsigned byte, short, int
 SUPPORTED_REQUIRED = {
     "KHR_mesh_quantization",
     "EXT_meshopt_compression",
@@ -44,6 +45,12 @@ SUPPORTED_REQUIRED = {
     "KHR_texture_transform",
 }
 MAX_NODE_DEPTH = 64
+# Once every mesh instance is placed (glTF 2.0 §3.7.4), a model holds no more triangles than a plain
+# upload of MAX_FILE_BYTES can: 18 bytes a triangle (12 of uint32 indices, and a float32 position
+# shared with about one other triangle), as in a binary PLY; decompressed data counts the same.
+MAX_TRIANGLES = MAX_FILE_BYTES // 18
+# Each placed primitive costs every stage a fixed overhead (10 000 take 6 s to inspect).
+MAX_PRIMITIVES = 10_000
 
 
 def split_glb(data: bytes, name: str) -> tuple[dict[str, Any], bytes | None]:
@@ -72,14 +79,38 @@ def split_glb(data: bytes, name: str) -> tuple[dict[str, Any], bytes | None]:
 
 def _parse_json(data: bytes, name: str) -> dict[str, Any]:
     try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"ingest: {name}: not valid glTF JSON ({exc})") from exc
-    if not isinstance(document, dict) or not str(document.get("asset", {}).get("version", "")).startswith(
-        "2"
-    ):
+        document = parse_json(data)
+    except MalformedJson as exc:
+        raise InvalidInput(f"ingest: {name}: not valid glTF JSON ({exc.message})") from exc
+    asset = document.get("asset") if isinstance(document, dict) else None
+    version = asset.get("version") if isinstance(asset, dict) else None
+    if not isinstance(document, dict) or not isinstance(version, str) or version.partition(".")[0] != "2":
         raise InvalidInput(f"ingest: {name}: not a glTF 2.0 document (asset.version must be 2.x)")
     return document
+
+
+def _integer(value: Any) -> int | None:
+    """``value`` as an int where glTF wants an integer: JSON may write one as ``3``, ``3.0`` or
+    ``3e0``, never with a fraction (glTF 2.0 "JSON Encoding", item 5), and a double is exact only up
+    to 2^53 (RFC 8259 §6); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    exact = isinstance(value, float) and value.is_integer() and abs(value) <= 2**53
+    return int(value) if exact else None
+
+
+@dataclass
+class _Geometry:
+    """A mesh primitive as stored, in its mesh's frame: what each node instancing the mesh places."""
+
+    positions: npt.NDArray[Any]
+    triangles: npt.NDArray[np.uint32]
+    normals: npt.NDArray[Any] | None
+    uvs: npt.NDArray[np.float32] | None
+    colors: npt.NDArray[Any] | None
+    material: int | None
 
 
 class _Reader:
@@ -101,14 +132,40 @@ class _Reader:
             raise InvalidInput(f"ingest: {name}: requires unsupported extensions {sorted(unsupported)}")
 
     def item(self, kind: str, index: Any) -> dict[str, Any]:
+        """``kind[index]``: indices are integers that point to existing elements (glTF 2.0 §3.3)."""
         items = self.doc.get(kind, [])
-        if not isinstance(index, int) or not 0 <= index < len(items) or not isinstance(items[index], dict):
-            raise InvalidInput(f"ingest: {self.name}: {kind}[{index}] does not exist")
-        return items[index]  # type: ignore[no-any-return]
+        count = len(items) if isinstance(items, list) else 0
+        number = _integer(index)
+        if number is None or not 0 <= number < count or not isinstance(items[number], dict):
+            raise InvalidInput(
+                f"ingest: {self.name}: {kind}[{index!r:.40}] does not exist "
+                f"(expected an integer index below {count})"
+            )
+        return items[number]  # type: ignore[no-any-return]
 
-    def buffer(self, index: int) -> bytes:
+    def integer(
+        self, spec: dict[str, Any], key: str, where: str, default: int | None, minimum: int = 0
+    ) -> int:
+        """``spec[key]``, an integer ≥ ``minimum``; ``default`` when absent (None: the key is required)."""
+        value = spec.get(key, default)
+        number = _integer(value)
+        if number is None or number < minimum:
+            raise InvalidInput(
+                f"ingest: {self.name}: {where}.{key} is {value!r:.40} (expected an integer ≥ {minimum})"
+            )
+        return number
+
+    def array(self, spec: dict[str, Any], key: str, where: str) -> list[Any]:
+        """``spec[key]``, a JSON array (empty when absent)."""
+        value = spec.get(key, [])
+        if not isinstance(value, list):
+            raise InvalidInput(f"ingest: {self.name}: {where}.{key} is {value!r:.40} (expected an array)")
+        return value
+
+    def buffer(self, index: Any) -> bytes:
+        spec = self.item("buffers", index)
         if index not in self._buffers:
-            spec = self.item("buffers", index)
+            declared = self.integer(spec, "byteLength", f"buffers[{index}]", 0)
             uri = spec.get("uri")
             if uri is None:
                 if index != 0 or self.binary is None:
@@ -116,10 +173,10 @@ class _Reader:
                 data = self.binary
             else:
                 data = self.uri(str(uri), f"buffers[{index}]")
-            if len(data) < int(spec.get("byteLength", 0)):
+            if len(data) < declared:
                 raise InvalidInput(
                     f"ingest: {self.name}: buffers[{index}] holds {len(data)} bytes, "
-                    f"byteLength says {spec.get('byteLength')}"
+                    f"byteLength says {declared}"
                 )
             self._buffers[index] = data
         return self._buffers[index]
@@ -136,89 +193,74 @@ class _Reader:
         target = self.bundle.resolve(uri, referenced_by=self.name, percent_encoded=True)
         return self.bundle.read(target, referenced_by=self.name)
 
-    def view(self, index: int) -> bytes:
+    def view(self, index: Any) -> bytes:
+        spec = self.item("bufferViews", index)
         if index not in self._views:
-            spec = self.item("bufferViews", index)
+            where = f"bufferViews[{index}]"
             meshopt = spec.get("extensions", {}).get("EXT_meshopt_compression")
             if meshopt is not None:
-                data = self._decode_meshopt(index, meshopt)
+                data = self._decode_meshopt(where, spec, meshopt)
             else:
-                buffer = self.buffer(int(spec.get("buffer", -1)))
-                start, length = int(spec.get("byteOffset", 0)), int(spec.get("byteLength", 0))
-                if start < 0 or length < 0 or start + length > len(buffer):
-                    raise InvalidInput(
-                        f"ingest: {self.name}: bufferViews[{index}] reads past the end of its buffer"
-                    )
+                buffer = self.buffer(spec.get("buffer"))
+                start = self.integer(spec, "byteOffset", where, 0)
+                length = self.integer(spec, "byteLength", where, 0)
+                if start + length > len(buffer):
+                    raise InvalidInput(f"ingest: {self.name}: {where} reads past the end of its buffer")
                 data = buffer[start : start + length]
             self._views[index] = data
         return self._views[index]
 
-    def _decode_meshopt(self, index: int, ext: dict[str, Any]) -> bytes:
+    def _decode_meshopt(self, where: str, view: dict[str, Any], ext: dict[str, Any]) -> bytes:
         # EXT_meshopt_compression §"Specifying compressed views": the source bytes live in
         # ext.buffer; the decoded view has count × byteStride bytes.
-        buffer = self.buffer(int(ext.get("buffer", -1)))
-        start, length = int(ext.get("byteOffset", 0)), int(ext.get("byteLength", 0))
-        count, stride, mode = int(ext.get("count", 0)), int(ext.get("byteStride", 0)), ext.get("mode")
-        if start < 0 or start + length > len(buffer) or count < 0 or not 0 < stride <= 256:
+        what = f"{where}.extensions.EXT_meshopt_compression"
+        buffer = self.buffer(ext.get("buffer"))
+        start, length = self.integer(ext, "byteOffset", what, 0), self.integer(ext, "byteLength", what, None)
+        if start + length > len(buffer):
+            raise InvalidInput(f"ingest: {self.name}: {what} reads past the end of its buffer")
+        count = self.integer(ext, "count", what, None, minimum=1)
+        stride = self.integer(ext, "byteStride", what, None, minimum=1)
+        mode: Any = ext.get("mode")
+        unfilter: Any = ext.get("filter", "NONE")
+        check_layout(f"{self.name}: {what}", count, stride, mode, unfilter)
+        declared = self.integer(view, "byteLength", where, None)
+        if declared != count * stride:
             raise InvalidInput(
-                f"ingest: {self.name}: bufferViews[{index}]: invalid EXT_meshopt_compression range"
+                f"ingest: {self.name}: {where}: byteLength {declared} is not count {count} × byteStride "
+                f"{stride} of its EXT_meshopt_compression (expected equal)"
             )
-        source = buffer[start : start + length]
-        try:
-            if mode == "ATTRIBUTES":
-                decoded = meshoptimizer.decode_vertex_buffer(count, stride, source).view(np.uint8).reshape(-1)
-                decoded = self._unfilter(decoded, ext.get("filter", "NONE"), count, stride)
-                return decoded.tobytes()
-            if mode in ("TRIANGLES", "INDICES"):
-                decode = (
-                    meshoptimizer.decode_index_buffer
-                    if mode == "TRIANGLES"
-                    else meshoptimizer.decode_index_sequence
-                )
-                indices = decode(count, 4, source)
-                return indices.astype(np.uint16 if stride == 2 else np.uint32).tobytes()  # type: ignore[no-any-return]
-        except (ValueError, RuntimeError) as exc:
+        if view.get("byteStride", stride) != stride:
             raise InvalidInput(
-                f"ingest: {self.name}: bufferViews[{index}]: corrupt meshopt data ({exc})"
-            ) from exc
-        raise InvalidInput(f"ingest: {self.name}: bufferViews[{index}]: unknown meshopt mode {mode!r}")
+                f"ingest: {self.name}: {where}: byteStride {view['byteStride']!r:.40} is not the "
+                f"byteStride {stride} of its EXT_meshopt_compression (expected equal)"
+            )
+        try:
+            return decode_view(buffer[start : start + length], count, stride, mode, unfilter)
+        except (ValueError, RuntimeError) as exc:
+            raise InvalidInput(f"ingest: {self.name}: {where}: corrupt meshopt data ({exc})") from exc
 
-    def _unfilter(
-        self, data: npt.NDArray[np.uint8], name: str, count: int, stride: int
-    ) -> npt.NDArray[np.uint8]:
-        filters = {
-            "OCTAHEDRAL": meshoptimizer.decode_filter_oct,
-            "QUATERNION": meshoptimizer.decode_filter_quat,
-            "EXPONENTIAL": meshoptimizer.decode_filter_exp,
-        }
-        if name == "NONE":
-            return data
-        if name not in filters:
-            raise InvalidInput(f"ingest: {self.name}: unknown meshopt filter {name!r}")
-        return np.asarray(filters[name](data, count, stride), dtype=np.uint8).reshape(-1)
-
-    def accessor(self, index: int) -> npt.NDArray[Any]:
+    def accessor(self, index: Any) -> npt.NDArray[Any]:
         """Accessor data as float32 (normalized integers scaled, §3.11) or integers, shape (count, n)."""
         spec = self.item("accessors", index)
+        where = f"accessors[{index}]"
         if "sparse" in spec:
-            raise InvalidInput(f"ingest: {self.name}: accessors[{index}]: sparse accessors are not supported")
-        dtype = np.dtype(COMPONENT_TYPES.get(int(spec.get("componentType", 0)), np.void))
+            raise InvalidInput(f"ingest: {self.name}: {where}: sparse accessors are not supported")
+        dtype = np.dtype(COMPONENT_TYPES.get(_integer(spec.get("componentType")) or 0, np.void))
         width = COMPONENT_COUNTS.get(str(spec.get("type")), 0)
-        count = int(spec.get("count", -1))
-        if dtype == np.void or width == 0 or count < 1:
-            raise InvalidInput(
-                f"ingest: {self.name}: accessors[{index}]: invalid type, componentType or count"
-            )
+        count = self.integer(spec, "count", where, None, minimum=1)
+        if dtype == np.void or width == 0:
+            raise InvalidInput(f"ingest: {self.name}: {where}: invalid type or componentType")
         if "bufferView" not in spec:
-            raise InvalidInput(f"ingest: {self.name}: accessors[{index}] has no bufferView")
-        view_index = int(spec["bufferView"])
+            raise InvalidInput(f"ingest: {self.name}: {where} has no bufferView")
+        view_index = spec["bufferView"]
         data = self.view(view_index)
         element = dtype.itemsize * width
-        stride = int(self.item("bufferViews", view_index).get("byteStride", 0)) or element
-        offset = int(spec.get("byteOffset", 0))
-        if offset < 0 or stride < element or offset + stride * (count - 1) + element > len(data):
+        view = self.item("bufferViews", view_index)
+        stride = self.integer(view, "byteStride", f"bufferViews[{view_index}]", 0) or element
+        offset = self.integer(spec, "byteOffset", where, 0)
+        if stride < element or offset + stride * (count - 1) + element > len(data):
             raise InvalidInput(
-                f"ingest: {self.name}: accessors[{index}] reads past the end of bufferView {view_index} "
+                f"ingest: {self.name}: {where} reads past the end of bufferView {view_index} "
                 f"(count {count}, stride {stride}, {len(data)} bytes)"
             )
         raw = np.ndarray(
@@ -232,16 +274,26 @@ class _Reader:
             return np.maximum(raw.astype(np.float32) / np.iinfo(dtype).max, -1.0)
         return raw.astype(np.float32 if dtype.kind == "f" or spec.get("normalized") else np.int64)
 
-    def texture(self, index: int) -> Texture:
+    def indices(self, index: Any, where: str) -> npt.NDArray[Any]:
+        """A primitive's vertex indices: SCALAR unsigned integers (glTF 2.0 mesh.primitive.indices)."""
+        spec = self.item("accessors", index)
+        if spec.get("type") != "SCALAR" or spec.get("componentType") not in INDEX_COMPONENT_TYPES:
+            raise InvalidInput(
+                f"ingest: {self.name}: {where}: indices accessor {index} is {spec.get('type')!r:.20} of "
+                f"componentType {spec.get('componentType')!r:.20} (expected SCALAR of 5121, 5123 or 5125)"
+            )
+        return self.accessor(index).reshape(-1)
+
+    def texture(self, index: Any) -> Texture:
+        spec = self.item("textures", index)
         if index not in self._textures:
-            spec = self.item("textures", index)
             source = spec.get("extensions", {}).get("EXT_texture_webp", {}).get("source", spec.get("source"))
             image = self.item("images", source)
             label = str(image.get("uri") or image.get("name") or f"images[{source}]")
             if "uri" in image:
                 data = self.uri(str(image["uri"]), f"images[{source}]")
             elif "bufferView" in image:
-                data = self.view(int(image["bufferView"]))
+                data = self.view(image["bufferView"])
             else:
                 raise InvalidInput(f"ingest: {self.name}: images[{source}] has neither uri nor bufferView")
             self._textures[index] = decode_image(data, label, self.texture_px)
@@ -249,22 +301,39 @@ class _Reader:
 
     def material(self, index: int) -> Material:
         spec = self.item("materials", index)
+        where = f"materials[{index}].pbrMetallicRoughness"
         pbr = spec.get("pbrMetallicRoughness", {})
         color_ref = pbr.get("baseColorTexture")
-        factor = tuple(float(v) for v in pbr.get("baseColorFactor", (1.0, 1.0, 1.0, 1.0)))
-        if len(factor) != 4:
-            raise InvalidInput(f"ingest: {self.name}: materials[{index}]: baseColorFactor needs 4 numbers")
+        red, green, blue, alpha = self.factors(pbr, "baseColorFactor", where, [1.0, 1.0, 1.0, 1.0])
         return Material(
             name=str(spec.get("name", f"material_{index}")),
-            base_color_factor=(factor[0], factor[1], factor[2], factor[3]),
-            base_color_texture=self.texture(int(color_ref["index"])) if color_ref else None,
-            metallic_factor=float(pbr.get("metallicFactor", 1.0)),
-            roughness_factor=float(pbr.get("roughnessFactor", 1.0)),
+            base_color_factor=(red, green, blue, alpha),
+            base_color_texture=self.texture(color_ref.get("index")) if color_ref else None,
+            metallic_factor=self.factors(pbr, "metallicFactor", where, 1.0)[0],
+            roughness_factor=self.factors(pbr, "roughnessFactor", where, 1.0)[0],
             double_sided=bool(spec.get("doubleSided", False)),
         )
 
-    def primitive(self, spec: dict[str, Any], matrix: npt.NDArray[np.float64], where: str) -> Primitive:
-        if spec.get("mode", 4) != 4:
+    def factors(
+        self, spec: dict[str, Any], key: str, where: str, default: float | list[float]
+    ) -> list[float]:
+        """``spec[key]`` (``default`` when absent): a number, or as many as a list ``default`` holds,
+        each from 0 to 1, the range of every factor of material.pbrMetallicRoughness (glTF 2.0)."""
+        value = spec.get(key, default)
+        size = len(default) if isinstance(default, list) else 1
+        values = value if isinstance(default, list) and isinstance(value, list) else [value]
+        if len(values) != size or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in values
+        ):
+            expected = f"{size} numbers" if isinstance(default, list) else "a number"
+            raise InvalidInput(
+                f"ingest: {self.name}: {where}.{key} is {value!r:.60} (expected {expected} from 0 to 1)"
+            )
+        return [float(v) for v in values]
+
+    def geometry(self, spec: dict[str, Any], where: str) -> _Geometry:
+        """A mesh primitive's triangles and attributes, validated, before any node transform."""
+        if self.integer(spec, "mode", where, 4) != 4:
             raise InvalidInput(f"ingest: {self.name}: {where}: only triangle lists (mode 4) are supported")
         draco = spec.get("extensions", {}).get("KHR_draco_mesh_compression")
         attributes: dict[str, npt.NDArray[Any]]
@@ -275,14 +344,12 @@ class _Reader:
             if "POSITION" not in names:
                 raise InvalidInput(f"ingest: {self.name}: {where} has no POSITION attribute")
             attributes = {
-                key: self.accessor(int(names[key]))
+                key: self.accessor(names[key])
                 for key in ("POSITION", "NORMAL", "TEXCOORD_0", "COLOR_0")
                 if key in names
             }
             count = len(attributes["POSITION"])
-            indices = (
-                self.accessor(int(spec["indices"])).reshape(-1) if "indices" in spec else np.arange(count)
-            )
+            indices = self.indices(spec["indices"], where) if "indices" in spec else np.arange(count)
         positions = attributes["POSITION"]
         if positions.shape[1] != 3 or len(indices) % 3:
             raise InvalidInput(
@@ -293,30 +360,21 @@ class _Reader:
         for key, values in attributes.items():
             if len(values) != len(positions):
                 raise InvalidInput(f"ingest: {self.name}: {where}: {key} count differs from POSITION count")
-        linear, translation = matrix[:3, :3], matrix[:3, 3]
-        triangles = indices.reshape(-1, 3).astype(np.uint32)
-        if np.linalg.det(linear) < 0:  # a mirroring node flips the winding (glTF 2.0 §3.7.4)
-            triangles = triangles[:, ::-1].copy()
-        normals = attributes.get("NORMAL")
-        if normals is not None:
-            normals = normals @ np.linalg.inv(linear)
-            normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
         colors = attributes.get("COLOR_0")
         if colors is not None and colors.shape[1] == 3:
             colors = np.concatenate([colors, np.ones((len(colors), 1), np.float32)], axis=1)
         material = spec.get("material")
-        # Overflowing values become inf here and are refused, with the file named, by validate_model.
-        with np.errstate(over="ignore", invalid="ignore"):
-            placed = (positions @ linear.T + translation).astype(np.float32)
-        return Primitive(
-            positions=placed,
-            indices=triangles,
-            material=int(material) if material is not None else None,
-            normals=None if normals is None else normals.astype(np.float32),
+        if material is not None:
+            self.item("materials", material)
+        return _Geometry(
+            positions=positions,
+            triangles=indices.reshape(-1, 3).astype(np.uint32),
+            normals=attributes.get("NORMAL"),
             uvs=None
             if "TEXCOORD_0" not in attributes
             else self._transformed_uvs(attributes["TEXCOORD_0"], material),
-            colors=None if colors is None else colors.astype(np.float32),
+            colors=colors,
+            material=_integer(material),
         )
 
     def _transformed_uvs(self, uvs: npt.NDArray[Any], material: Any) -> npt.NDArray[np.float32]:
@@ -339,16 +397,18 @@ class _Reader:
     def _decode_draco(
         self, ext: dict[str, Any], accessors: dict[str, Any], where: str
     ) -> tuple[dict[str, npt.NDArray[Any]], npt.NDArray[Any]]:
-        data = self.view(int(ext.get("bufferView", -1)))
+        data = self.view(ext.get("bufferView"))
         try:
             mesh = DracoPy.decode(data)
         except Exception as exc:  # DracoPy raises its own bare exception types on corrupt input
             raise InvalidInput(f"ingest: {self.name}: {where}: corrupt Draco data ({exc})") from exc
         attributes: dict[str, npt.NDArray[Any]] = {}
-        for key, unique_id in ext.get("attributes", {}).items():
-            if key not in ("POSITION", "NORMAL", "TEXCOORD_0", "COLOR_0"):
+        unique_ids = ext.get("attributes", {})
+        for key in ("POSITION", "NORMAL", "TEXCOORD_0", "COLOR_0"):
+            if key not in unique_ids:
                 continue
-            found = mesh.get_attribute_by_unique_id(int(unique_id))
+            unique_id = self.integer(unique_ids, key, f"{where}: KHR_draco_mesh_compression.attributes", None)
+            found = mesh.get_attribute_by_unique_id(unique_id)
             if found is None:
                 raise InvalidInput(f"ingest: {self.name}: {where}: Draco attribute {key} missing")
             values = np.asarray(found["data"])
@@ -361,34 +421,91 @@ class _Reader:
             attributes["POSITION"] = np.asarray(mesh.points, dtype=np.float32).reshape(-1, 3)
         return attributes, np.asarray(mesh.faces, dtype=np.int64).reshape(-1)
 
-    def model(self) -> Model:
-        scenes = self.doc.get("scenes", [])
-        roots: list[Any]
-        if scenes:
-            roots = self.item("scenes", self.doc.get("scene", 0)).get("nodes", [])
-        else:
-            children = {c for node in self.doc.get("nodes", []) for c in node.get("children", [])}
-            roots = [i for i in range(len(self.doc.get("nodes", []))) if i not in children]
-        primitives: list[Primitive] = []
-        stack = [(int(i), np.eye(4), 0) for i in reversed(roots)]
+    def mesh(self, index: Any) -> list[_Geometry]:
+        where = f"meshes[{index}]"
+        primitives = self.array(self.item("meshes", index), "primitives", where)
+        return [self.geometry(spec, f"{where}.primitives[{p}]") for p, spec in enumerate(primitives)]
+
+    def roots(self) -> list[Any]:
+        """The root nodes of the scene to show (glTF 2.0 §3.5.1), or of every tree when there is none."""
+        if self.doc.get("scenes"):
+            return self.array(self.item("scenes", self.doc.get("scene", 0)), "nodes", "scene")
+        children = {c for node in self.doc.get("nodes", []) for c in node.get("children", [])}
+        return [i for i in range(len(self.doc.get("nodes", []))) if i not in children]
+
+    def instances(self) -> list[tuple[Any, npt.NDArray[np.float64]]]:
+        """(mesh, world matrix) of each visible node with a mesh. The hierarchy must be disjoint
+        strict trees (glTF 2.0 §3.5.2), so this walks each node once: sharing a child between two
+        parents would double the instances below it at each level. Placed primitives are counted
+        before any geometry is decoded."""
+        stack = [(root, np.eye(4), 0) for root in reversed(self.roots())]
+        seen: set[Any] = set()
+        found: list[tuple[Any, npt.NDArray[np.float64]]] = []
+        placed = 0
         while stack:
             index, parent, depth = stack.pop()
             if depth > MAX_NODE_DEPTH:
-                raise InvalidInput(
-                    f"ingest: {self.name}: node hierarchy deeper than {MAX_NODE_DEPTH} (a cycle?)"
-                )
+                raise InvalidInput(f"ingest: {self.name}: node hierarchy deeper than {MAX_NODE_DEPTH}")
             node = self.item("nodes", index)
+            if index in seen:
+                raise InvalidInput(
+                    f"ingest: {self.name}: nodes[{index}] is reached twice (a node has at most one parent "
+                    "and no cycle, glTF 2.0 §3.5.2): give each instance of a mesh its own node"
+                )
+            seen.add(index)
             world = parent @ _local_matrix(node)
             if not np.isfinite(world).all():
                 raise InvalidInput(f"ingest: {self.name}: nodes[{index}] has a non-finite transform")
             # A zero scale hides a node (glTF 2.0 §3.5.3): nothing of it is visible, so skip it.
             if "mesh" in node and np.linalg.det(world[:3, :3]) != 0:
-                mesh = self.item("meshes", node["mesh"])
-                for p, spec in enumerate(mesh.get("primitives", [])):
-                    primitives.append(self.primitive(spec, world, f"meshes[{node['mesh']}].primitives[{p}]"))
-            stack.extend((int(c), world, depth + 1) for c in reversed(node.get("children", [])))
+                placed += len(
+                    self.array(self.item("meshes", node["mesh"]), "primitives", f"meshes[{node['mesh']}]")
+                )
+                if placed > MAX_PRIMITIVES:
+                    raise TooLarge(
+                        f"ingest: {self.name}: the scene places more than {MAX_PRIMITIVES:,} mesh primitives "
+                        "(expected fewer): merge meshes, or instance them on fewer nodes"
+                    )
+                found.append((node["mesh"], world))
+            stack.extend(
+                (c, world, depth + 1) for c in reversed(self.array(node, "children", f"nodes[{index}]"))
+            )
+        return found
+
+    def model(self) -> Model:
+        instances = self.instances()
+        meshes = {mesh: self.mesh(mesh) for mesh in dict.fromkeys(mesh for mesh, _ in instances)}
+        triangles = sum(len(g.triangles) for mesh, _ in instances for g in meshes[mesh])
+        if triangles > MAX_TRIANGLES:
+            raise TooLarge(
+                f"ingest: {self.name}: the scene places {triangles:,} triangles "
+                f"(expected ≤ {MAX_TRIANGLES:,}): simplify the meshes, or instance them on fewer nodes"
+            )
+        primitives = [_place(g, world) for mesh, world in instances for g in meshes[mesh]]
         materials = [self.material(i) for i in range(len(self.doc.get("materials", [])))]
         return Model(primitives=primitives, materials=materials, name=self.name.rsplit(".", 1)[0])
+
+
+def _place(geometry: _Geometry, matrix: npt.NDArray[np.float64]) -> Primitive:
+    """One instance of a mesh primitive, in the frame of the node ``matrix`` places it with; every
+    array is its own, so a stage that edits one instance leaves the others alone."""
+    linear, translation = matrix[:3, :3], matrix[:3, 3]
+    mirrored = np.linalg.det(linear) < 0  # a mirroring node flips the winding (glTF 2.0 §3.7.4)
+    normals = geometry.normals
+    if normals is not None:
+        normals = normals @ np.linalg.inv(linear)
+        normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+    # Overflowing values become inf here and are refused, with the file named, by validate_model.
+    with np.errstate(over="ignore", invalid="ignore"):
+        placed = (geometry.positions @ linear.T + translation).astype(np.float32)
+    return Primitive(
+        positions=placed,
+        indices=np.array(geometry.triangles[:, ::-1] if mirrored else geometry.triangles),
+        material=geometry.material,
+        normals=None if normals is None else normals.astype(np.float32),
+        uvs=None if geometry.uvs is None else geometry.uvs.copy(),
+        colors=None if geometry.colors is None else geometry.colors.astype(np.float32),
+    )
 
 
 def _local_matrix(node: dict[str, Any]) -> npt.NDArray[np.float64]:
