@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,13 +36,28 @@ def photos_in(directory: Path) -> list[Path]:
     return photos
 
 
-def rank_candidates(paths: list[Path], options: CandidateOptions = CandidateOptions()) -> list[Candidate]:
-    """Score each photo whole and as crops on a 3×3 lattice; the best crop per photo, best first."""
+def rank_candidates(
+    paths: list[Path],
+    options: CandidateOptions = CandidateOptions(),
+    *,
+    skip: Callable[[InvalidInput], None] | None = None,
+) -> list[Candidate]:
+    """Score each photo whole and as crops on a 3×3 lattice; the best crop per photo, best first.
+
+    An unreadable photo raises its ``InvalidInput``, or, given ``skip``, is passed to it and left out;
+    when every photo is left out, that is an error too.
+    """
     if not paths:
         raise InvalidInput("candidates: no photos given")
     best: list[Candidate] = []
     for path in paths:
-        image = load_image(path)
+        try:
+            image = load_image(path)
+        except InvalidInput as error:
+            if skip is None:
+                raise
+            skip(error)
+            continue
         height, width = image.gray.shape
         options_for_photo: list[Candidate] = []
         for fraction in options.crop_fractions:
@@ -55,5 +71,7 @@ def rank_candidates(paths: list[Path], options: CandidateOptions = CandidateOpti
                 report = score_image(image.gray[top : top + h, left : left + w], options.score)
                 options_for_photo.append(Candidate(path, (left, top, w, h), report))
         best.append(max(options_for_photo, key=lambda c: (c.report.score, c.box[2] * c.box[3])))
+    if not best:
+        raise InvalidInput(f"candidates: none of the {len(paths)} photos is readable (expected ≥ 1)")
     best.sort(key=lambda c: (-c.report.score, str(c.path)))
     return best[: options.top]

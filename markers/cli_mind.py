@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from hue_errors import HueARError
+from hue_cli import errors_as_exit_codes
 from markers.mind.compile import CompileOptions, build_targets
 from markers.mind.mindfile import write_mind
+from markers.output import write_output
 
 
 @click.command("compile")
@@ -31,13 +32,10 @@ from markers.mind.mindfile import write_mind
 def compile_command(images: tuple[Path, ...], output: Path, max_short_side_px: int) -> None:
     """Compile IMAGES (target index = argument order) into a MindAR 1.2.5 `.mind` file."""
     start = time.perf_counter()
-    try:
+    with errors_as_exit_codes():
         mind = build_targets(list(images), options=CompileOptions(max_short_side_px=max_short_side_px))
-    except HueARError as error:
-        click.echo(f"Error: {error.message}", err=True)
-        raise SystemExit(error.exit_code) from None
-    data = write_mind(mind)
-    output.write_bytes(data)
+        data = write_mind(mind)
+        write_output(output, data)
     for index, (path, target) in enumerate(zip(images, mind.targets, strict=True)):
         points = sum(len(frame.maxima) + len(frame.minima) for frame in target.matching)
         click.echo(

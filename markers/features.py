@@ -14,6 +14,7 @@ WORK_SIDE = 640  # longest side features are computed at, so scores do not depen
 ORB_FEATURES = 1500
 # A photo holds the QR code and text too, whose strong corners would crowd out the artwork's.
 PHOTO_FEATURES = 8000
+ORB_EDGE = 31  # OpenCV's default edgeThreshold: ORB keeps no keypoint nearer an edge than this
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,11 @@ def resize_to(gray: GrayImage, side: int) -> GrayImage:
 
 def detect(gray: GrayImage, side: int = WORK_SIDE, limit: int = ORB_FEATURES) -> Features:
     work = resize_to(gray, side)
-    orb = cv2.ORB.create(nfeatures=limit)
+    if min(work.shape) <= 2 * ORB_EDGE:
+        # No pixel is far enough from both edges for ORB to keep, and on a strip 1 px wide (what an
+        # extreme aspect ratio becomes at working size) its pyramid rounds a side to 0 and fails.
+        return Features(np.empty((0, 2), dtype=np.float32), None, (work.shape[1], work.shape[0]))
+    orb = cv2.ORB.create(nfeatures=limit, edgeThreshold=ORB_EDGE)
     keypoints, raw = orb.detectAndCompute(work, None)
     points = np.array([k.pt for k in keypoints], dtype=np.float32).reshape(-1, 2)
     descriptors = None if raw is None else np.asarray(raw, dtype=np.uint8)

@@ -35,6 +35,21 @@ def load_image(source: Path | bytes, *, name: str | None = None, max_pixels: int
     and alpha is flattened onto white (a printed plaque has a white ground).
     """
     label = name or (source.name if isinstance(source, Path) else "image")
+    image = decode_image(source, label, max_pixels=max_pixels)
+    width, height = image.size
+    if min(width, height) < MIN_SIDE:
+        raise InvalidInput(f"image: {label}: {width}×{height} is too small (each side must be ≥ {MIN_SIDE})")
+    rgb = _to_rgb(image)
+    array = np.asarray(rgb, dtype=np.uint8)
+    gray = np.asarray(rgb.convert("L"), dtype=np.uint8)
+    return LoadedImage(name=label, rgb=array, gray=gray)
+
+
+def decode_image(source: Path | bytes, label: str, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Read and decode an untrusted image, its pixel count checked from the header before any decoding.
+
+    Every failure is an ``InvalidInput`` naming ``label`` (``TooLarge`` over ``max_pixels``).
+    """
     try:
         data = source.read_bytes() if isinstance(source, Path) else source
     except OSError as exc:
@@ -44,24 +59,20 @@ def load_image(source: Path | bytes, *, name: str | None = None, max_pixels: int
             # Pillow warns (DecompressionBombWarning) before our own, clearer check runs.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
+        width, height = image.size
+        if width * height > max_pixels:
+            raise TooLarge(f"image: {label}: {width}×{height} pixels exceeds the limit of {max_pixels:,}")
+        image.load()
     except Image.DecompressionBombError as exc:
         # Pillow itself refuses headers far over its own limit; say so in our terms.
         raise TooLarge(f"image: {label}: pixel count exceeds the limit of {max_pixels:,} ({exc})") from exc
     except UnidentifiedImageError as exc:
         raise InvalidInput(f"image: {label}: not a readable image") from exc
-    width, height = image.size
-    if width * height > max_pixels:
-        raise TooLarge(f"image: {label}: {width}×{height} pixels exceeds the limit of {max_pixels:,}")
-    if min(width, height) < MIN_SIDE:
-        raise InvalidInput(f"image: {label}: {width}×{height} is too small (each side must be ≥ {MIN_SIDE})")
-    try:
-        image.load()
-        rgb = _to_rgb(image)
-    except (OSError, ValueError, SyntaxError) as exc:
+    except TooLarge:
+        raise
+    except Exception as exc:  # Pillow's format plugins raise many unrelated types on broken data
         raise InvalidInput(f"image: {label}: corrupt or truncated image data ({exc})") from exc
-    array = np.asarray(rgb, dtype=np.uint8)
-    gray = np.asarray(rgb.convert("L"), dtype=np.uint8)
-    return LoadedImage(name=label, rgb=array, gray=gray)
+    return image
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from hue_errors import InvalidInput
+from markers.images import decode_image
 from markers.mind.cluster import build_tree
 from markers.mind.detect import detect_keypoints
 from markers.mind.mindfile import (
@@ -34,6 +35,11 @@ __all__ = ["CompileOptions", "build_targets", "compile_targets", "read_mind"]
 MIN_KEYFRAME_SIDE_PX = 100
 TRACKING_SIDES_PX = (256, 128)
 MIN_INPUT_SIDE_PX = 128
+# A plaque's artwork, not a strip: past this the tracking levels (short side 256 px) of a long
+# image take seconds and gigabytes to build, and a phone camera never frames it whole.
+MAX_ASPECT = 8.0
+# MindAR skips a keyframe with fewer matches than this (`matching/matching.js` MIN_NUM_INLIERS).
+MIN_NUM_INLIERS = 6
 
 
 @dataclass(frozen=True)
@@ -56,27 +62,30 @@ def build_targets(images: Sequence[Path | Image.Image], *, options: CompileOptio
         raise InvalidInput(f"mind: max_short_side_px={opts.max_short_side_px} (expected 128–2048)")
     if not images:
         raise InvalidInput("mind: no images given (expected ≥ 1)")
-    greys = [_load_grey(image, index, opts) for index, image in enumerate(images)]
-    return MindFile(MIND_VERSION, [_compile_one(grey) for grey in greys])
+    names = [_name(image, index) for index, image in enumerate(images)]
+    greys = [_load_grey(image, name, opts) for image, name in zip(images, names, strict=True)]
+    targets = [_trackable(_compile_one(grey), name) for grey, name in zip(greys, names, strict=True)]
+    return MindFile(MIND_VERSION, targets)
 
 
-def _load_grey(source: Path | Image.Image, index: int, opts: CompileOptions) -> NDArray[np.uint8]:
-    name = str(source) if isinstance(source, Path) else f"image {index}"
-    if isinstance(source, Path):
-        try:
-            with Image.open(source) as opened:
-                opened.load()
-                image = opened.copy()
-        except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
-            raise InvalidInput(f"mind: {name}: not a readable image ({type(exc).__name__})") from exc
-    else:
-        image = source
+def _name(source: Path | Image.Image, index: int) -> str:
+    """How messages name an input: its path, or its place in the list."""
+    return str(source) if isinstance(source, Path) else f"image {index}"
+
+
+def _load_grey(source: Path | Image.Image, name: str, opts: CompileOptions) -> NDArray[np.uint8]:
+    image = decode_image(source, name) if isinstance(source, Path) else source
     width, height = image.size
     if min(width, height) < MIN_INPUT_SIDE_PX:
         raise InvalidInput(
             f"mind: {name}: {width}×{height} px is too small (expected short side ≥ {MIN_INPUT_SIDE_PX} px)"
         )
     short = min(width, height)
+    if max(width, height) > MAX_ASPECT * short:
+        raise InvalidInput(
+            f"mind: {name}: {width}×{height} px is {max(width, height) / short:.1f}:1 "
+            f"(expected at most {MAX_ASPECT:g}:1: crop the artwork)"
+        )
     if short > opts.max_short_side_px:
         ratio = opts.max_short_side_px / short
         image = image.convert("RGB").resize(
@@ -99,6 +108,17 @@ def _keyframe_scales(width: int, height: int) -> list[float]:
             break
     scales.append(1.0)
     return scales[::-1]
+
+
+def _trackable(target: MindTarget, name: str) -> MindTarget:
+    """`target`, unless no keyframe has enough keypoints for MindAR ever to detect it."""
+    most = max(len(frame.maxima) + len(frame.minima) for frame in target.matching)
+    if most < MIN_NUM_INLIERS:
+        raise InvalidInput(
+            f"mind: {name}: too few keypoints to be detected ({most} in the best keyframe, expected "
+            f"≥ {MIN_NUM_INLIERS}): use artwork with detail and texture, not a plain image"
+        )
+    return target
 
 
 def _compile_one(grey: NDArray[np.uint8]) -> MindTarget:

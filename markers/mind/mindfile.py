@@ -15,6 +15,7 @@ import numpy as np
 from hue_errors import InvalidInput
 from markers.mind.cluster import ClusterNode
 from markers.mind.detect import Keypoints
+from markers.mind.freak import DESCRIPTOR_WORDS
 from markers.mind.tracking import TrackingPoint
 
 MIND_VERSION = 2
@@ -187,7 +188,9 @@ def _keypoints(points: list[dict[str, Any]]) -> Keypoints:
         y=column("y"),
         scale=column("scale"),
         angle=column("angle"),
-        descriptors=np.array([p["descriptors"] for p in points], dtype=np.uint32).reshape(len(points), -1),
+        descriptors=np.array([p["descriptors"] for p in points], dtype=np.uint32).reshape(
+            len(points), DESCRIPTOR_WORDS
+        ),
     )
 
 

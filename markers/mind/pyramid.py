@@ -14,11 +14,12 @@ _BINOMIAL = np.array([1.0, 4.0, 6.0, 4.0, 1.0], dtype=np.float32) / 16.0
 
 
 def box_resize(image: GreyImage, ratio: float) -> GreyImage:
-    """Downscale by averaging each output pixel's source box, as MindAR's `utils/images.js` `resize` does.
+    """Resize by averaging each output pixel's source box, as MindAR's `utils/images.js` `resize` does.
 
     Output size is round(size * ratio); source box edges are round(i / ratio) and round((i + 1) / ratio) - 1.
     Summed-area tables make this exact box average one vectorised pass. Where upscaling leaves a box
-    empty, MindAR divides by zero and stores 0; we take the box's first source pixel instead.
+    empty, MindAR divides by zero and stores 0; we take the box's first source pixel instead, or the last
+    source pixel where the box starts past the edge.
     """
     height, width = image.shape
     out_w = int(np.floor(width * ratio + 0.5))
@@ -36,8 +37,9 @@ def box_resize(image: GreyImage, ratio: float) -> GreyImage:
 
 def _box_edges(count: int, ratio: float, limit: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     index = np.arange(count, dtype=np.float64)
-    # JavaScript Math.round rounds halves up: floor(v + 0.5).
-    start = np.floor(index / ratio + 0.5).astype(np.int64)
+    # JavaScript Math.round rounds halves up: floor(v + 0.5). Upscaling can start the last box past the
+    # edge (128 px × 2: round(255 / 2) = 128), so both ends are clamped to the last source pixel.
+    start = np.minimum(np.floor(index / ratio + 0.5).astype(np.int64), limit - 1)
     stop = np.minimum(np.floor((index + 1) / ratio + 0.5).astype(np.int64) - 1, limit - 1)
     return start, np.maximum(stop, start)
 

@@ -25,3 +25,21 @@ def test_empty_folder_and_list_are_errors(tmp_path: Path) -> None:
         photos_in(tmp_path)
     with pytest.raises(InvalidInput, match="no photos given"):
         rank_candidates([])
+
+
+def test_unreadable_photo_is_skipped_when_asked(tmp_path: Path, astronaut_png: bytes) -> None:
+    (tmp_path / "astronaut.png").write_bytes(astronaut_png)
+    (tmp_path / "cut.jpg").write_bytes(astronaut_png[:200])
+    skipped: list[InvalidInput] = []
+    ranked = rank_candidates(photos_in(tmp_path), skip=skipped.append)
+    assert [c.path.name for c in ranked] == ["astronaut.png"]
+    assert len(skipped) == 1 and "cut.jpg: corrupt or truncated" in skipped[0].message
+    with pytest.raises(InvalidInput, match=r"cut\.jpg: corrupt or truncated"):
+        rank_candidates(photos_in(tmp_path))
+
+
+def test_no_readable_photo_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "a.png").write_text("not a photo")
+    (tmp_path / "b.jpg").write_bytes(b"\xff\xd8\xff")
+    with pytest.raises(InvalidInput, match="none of the 2 photos is readable"):
+        rank_candidates(photos_in(tmp_path), skip=lambda error: None)

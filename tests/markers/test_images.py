@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zlib
 
@@ -81,6 +82,32 @@ def test_corrupt_jpeg_names_the_file() -> None:
     data = _encode(Image.fromarray(rng.integers(0, 255, (200, 200, 3), dtype=np.uint8)), "JPEG")
     with pytest.raises(InvalidInput, match=r"broken\.jpg: corrupt or truncated"):
         load_image(data[: len(data) // 3], name="broken.jpg")
+
+
+def _broken_images() -> dict[str, bytes]:
+    """Files Pillow fails on in ``Image.open`` itself, with OSError, ValueError, NotImplementedError…"""
+    noise = Image.fromarray(np.random.default_rng(1).integers(0, 255, (48, 64, 3), dtype=np.uint8))
+    dds = bytearray(_encode(noise, "DDS"))
+    dds[80:84] = struct.pack("<I", 0x1F)  # DDS_PIXELFORMAT flags naming no format Pillow implements
+    spider = bytearray(_encode(Image.new("F", (64, 48)), "SPIDER"))
+    spider[104:108] = struct.pack("<f", 1.0)  # an image inside a stack, without the stack: AttributeError
+    return {
+        "cut.jpg": _encode(noise, "JPEG")[:200],
+        "cut.webp": _encode(noise, "WEBP")[:40],
+        "cut.jp2": _encode(noise, "JPEG2000")[:15],
+        "bad.ppm": b"P6\n6\xc8 64\n255\n" + bytes(100),
+        "odd.dds": bytes(dds),
+        "odd.spi": bytes(spider),
+    }
+
+
+BROKEN_IMAGES = _broken_images()
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_IMAGES))
+def test_broken_header_is_refused_by_name(name: str) -> None:
+    with pytest.raises(InvalidInput, match=rf"{re.escape(name)}: corrupt or truncated image data"):
+        load_image(BROKEN_IMAGES[name], name=name)
 
 
 def test_missing_file_names_it(tmp_path) -> None:  # type: ignore[no-untyped-def]

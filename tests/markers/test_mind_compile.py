@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import msgpack
@@ -10,6 +11,7 @@ import pytest
 from PIL import Image
 
 from hue_errors import InvalidInput
+from markers.mind.cluster import build_tree
 from markers.mind.compile import CompileOptions, build_targets, compile_targets
 from markers.mind.mindfile import read_mind, write_mind
 from tests.browser.artwork import textured_artwork
@@ -119,6 +121,49 @@ def test_real_photo_compiles_with_keypoints() -> None:
     assert len(target.tracking[0].points) > 5
 
 
+@pytest.mark.parametrize(
+    "size", [(128, 128), (128, 129), (129, 128), (128, 200), (200, 128), (130, 200), (200, 130), (131, 257)]
+)
+def test_small_and_odd_sizes_compile(size: tuple[int, int]) -> None:
+    # Tracking levels upscale these to a short side of 256 px, where box edges used to run off the image.
+    target = read_mind(compile_targets([textured_artwork(13, size)])).targets[0]
+    assert (target.width, target.height) == size
+    assert [min(level.width, level.height) for level in target.tracking] == [256, 128]
+    assert all(len(level.data) == level.width * level.height for level in target.tracking)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [Image.new("L", (300, 300), 0), Image.new("RGB", (300, 300), "white"), Image.new("1", (300, 300), 1)],
+    ids=["black", "white", "one-bit"],
+)
+def test_featureless_image_is_refused(image: Image.Image) -> None:
+    with pytest.raises(
+        InvalidInput, match=r"image 0: too few keypoints to be detected \(0 in the best keyframe"
+    ):
+        compile_targets([image])
+
+
+def test_keyframe_without_maxima_round_trips() -> None:
+    mind = build_targets([textured_artwork(14, (256, 256))])
+    frame = mind.targets[0].matching[-1]
+    empty = frame.maxima.subset(np.zeros(len(frame.maxima), dtype=bool))
+    frames = [
+        *mind.targets[0].matching[:-1],
+        replace(frame, maxima=empty, maxima_tree=build_tree(empty.descriptors)),
+    ]
+    data = write_mind(replace(mind, targets=[replace(mind.targets[0], matching=frames)]))
+    assert len(read_mind(data).targets[0].matching[-1].maxima) == 0
+    assert write_mind(read_mind(data)) == data
+
+
+def test_truncated_image_file_is_rejected_by_name(tmp_path: Path) -> None:
+    cut = tmp_path / "cut.ppm"
+    cut.write_bytes(b"P6\n6\xc8 64\n255\n" + bytes(100))
+    with pytest.raises(InvalidInput, match=r"cut\.ppm: corrupt or truncated image data"):
+        compile_targets([cut])
+
+
 def test_non_image_file_is_rejected_by_name(tmp_path: Path) -> None:
     bogus = tmp_path / "notes.png"
     bogus.write_text("not an image")
@@ -141,3 +186,8 @@ def test_empty_list_is_rejected() -> None:
 def test_not_a_mind_file_is_rejected() -> None:
     with pytest.raises(InvalidInput, match=r"target\.mind"):
         read_mind(msgpack.packb({"v": 1}), name="target.mind")
+
+
+def test_a_strip_is_refused_before_its_tracking_levels_are_built() -> None:
+    with pytest.raises(InvalidInput, match=r"image 0: 128×1100 px is 8.6:1 \(expected at most 8:1: crop"):
+        compile_targets([textured_artwork(15, (128, 1100))])

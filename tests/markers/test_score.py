@@ -52,3 +52,11 @@ def test_small_and_elongated_images_are_penalised(coffee_png: bytes) -> None:
 
 def test_score_is_deterministic(astronaut: LoadedImage) -> None:
     assert score_image(astronaut.gray) == score_image(astronaut.gray)
+
+
+def test_extreme_aspect_ratio_scores_with_advice_instead_of_failing() -> None:
+    # 16×8000 is 1 px wide at the 640 px working size, where ORB's own pyramid used to fail.
+    strip = np.random.default_rng(5).integers(0, 255, (8000, 16), dtype=np.uint8)
+    report = score_image(strip)
+    assert report.features == 0 and report.score <= 0.5
+    assert any("aspect 500.0:1 is elongated" in line for line in report.advice)

@@ -46,12 +46,20 @@ def test_an_error_is_one_line_and_verbose_anywhere_on_the_line_adds_its_tracebac
     bad = tmp_path / "bad.obj"
     bad.write_text("this is not a mesh\n")
     runner = CliRunner()
-    for args in (["pipeline", "inspect", str(bad)], ["pipeline", "run", str(bad), "--out", str(tmp_path)]):
+    for args, words, verbose_here in (
+        (["pipeline", "inspect", str(bad)], "error: ingest: bad.obj: ", ["pipeline", "inspect", "--verbose"]),
+        (
+            ["pipeline", "run", str(bad), "--out", str(tmp_path)],
+            "error: ingest: bad.obj: ",
+            ["pipeline", "run", "--verbose"],
+        ),
+        (["markers", "score", str(bad)], "error: image: bad.obj: ", ["markers", "--verbose", "score"]),
+    ):
         plain = runner.invoke(main, args)
         error = plain.stderr.splitlines()[-1]
-        assert plain.exit_code == 2 and error.startswith("error: ingest: bad.obj: ")
+        assert plain.exit_code == 2 and error.startswith(words), plain.stderr
         assert "Traceback" not in plain.stderr
-        for verbose in (["--verbose", *args], [*args, "--verbose"]):
+        for verbose in (["--verbose", *args], [*verbose_here, *args[2:]]):
             shown = runner.invoke(main, verbose)
             assert shown.exit_code == 2
             assert "Traceback (most recent call last)" in shown.stderr, verbose
