@@ -101,10 +101,10 @@ def _repetitiveness(found: Features) -> float:
 
 
 _REGIONS = {
-    "top third": (slice(0, 1), slice(None)),
-    "lower third": (slice(GRID - 1, GRID), slice(None)),
-    "left third": (slice(None), slice(0, 1)),
-    "right third": (slice(None), slice(GRID - 1, GRID)),
+    "top quarter": (slice(0, 1), slice(None)),
+    "bottom quarter": (slice(GRID - 1, GRID), slice(None)),
+    "left quarter": (slice(None), slice(0, 1)),
+    "right quarter": (slice(None), slice(GRID - 1, GRID)),
 }
 
 

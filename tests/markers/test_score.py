@@ -34,11 +34,11 @@ def test_repetitive_tiles_are_called_out() -> None:
     assert any("repeat" in line for line in report.advice)
 
 
-def test_empty_lower_third_is_named(astronaut: LoadedImage) -> None:
+def test_an_empty_bottom_quarter_is_named(astronaut: LoadedImage) -> None:
     gray = astronaut.gray.copy()
-    gray[gray.shape[0] * 2 // 3 :] = 230
+    gray[gray.shape[0] * 3 // 4 :] = 230
     report = score_image(gray)
-    assert any("lower third has no features" in line for line in report.advice)
+    assert any("bottom quarter has no features" in line for line in report.advice)
     assert report.coverage < score_image(astronaut.gray).coverage
 
 
