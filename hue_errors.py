@@ -15,6 +15,7 @@ class HueARError(Exception):
     code = "error"
     http_status = 500
     exit_code = 1
+    retryable = False  # whether the same call may succeed later (a job is then tried again)
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -91,3 +92,4 @@ class StorageError(HueARError):
     code = "storage"
     http_status = 503
     exit_code = 4
+    retryable = True  # an object store's outage or a full disk passes

@@ -115,39 +115,41 @@ def reconcile(session: Session, *, stale_after_seconds: int) -> Reconciled:
     """Find jobs whose worker vanished (lease expired) or that never reached a queue.
 
     Jobs with attempts left go back to ``queued`` and are returned for re-enqueueing;
-    the others fail with the reason.
+    the others fail with the reason. Each change is conditional on the row being as it was
+    read: a worker that claims, renews or finishes the job meanwhile wins.
     """
     now = utcnow()
-    expired = session.scalars(
-        select(Job)
-        .where(Job.state == JobState.RUNNING, Job.lease_expires_at < now)
-        .with_for_update(skip_locked=True)
-    ).all()
-    requeued, failed = [], []
-    for job in expired:
-        if job.attempts >= job.max_attempts:
-            job.state = JobState.FAILED
-            job.error_code = "worker_lost"
-            job.error_message = (
-                f"the worker stopped responding during attempt {job.attempts} of {job.max_attempts}; "
-                "giving up (check worker logs, then retry the job)"
-            )
-            job.finished_at = now
-            failed.append(job.id)
-        else:
-            job.state = JobState.QUEUED
-            requeued.append(job.id)
-        job.lease_owner = None
-        job.lease_expires_at = None
-    # A queued job whose message is older than a lease may have lost it (a crash between
-    # commit and enqueue); enqueueing twice is harmless because claim() is atomic.
-    stale = session.scalars(
-        select(Job).where(
-            Job.state == JobState.QUEUED,
-            Job.enqueued_at < now - dt.timedelta(seconds=stale_after_seconds),
+    expired = session.execute(
+        select(Job.id, Job.attempts, Job.max_attempts).where(
+            Job.state == JobState.RUNNING, Job.lease_expires_at < now
         )
     ).all()
-    requeued.extend(job.id for job in stale if job.id not in requeued)
-    for job in session.scalars(select(Job).where(Job.id.in_(requeued))):
-        job.enqueued_at = now
+    requeued, failed = [], []
+    for job_id, attempts, max_attempts in expired:
+        unchanged = update(Job).where(
+            Job.id == job_id,
+            Job.attempts == attempts,
+            Job.state == JobState.RUNNING,
+            Job.lease_expires_at < now,
+        )
+        released = {"lease_owner": None, "lease_expires_at": None}
+        if attempts >= max_attempts:
+            message = (
+                f"the worker stopped responding during attempt {attempts} of {max_attempts}; "
+                "giving up (check worker logs, then retry the job)"
+            )
+            values = {"state": JobState.FAILED, "error_code": "worker_lost", "error_message": message}
+            if _changed(session, unchanged.values(**values, finished_at=now, **released)):
+                failed.append(job_id)
+        elif _changed(session, unchanged.values(state=JobState.QUEUED, enqueued_at=now, **released)):
+            requeued.append(job_id)
+    # A queued job whose message is older than a lease may have lost it (a crash between
+    # commit and enqueue); enqueueing twice is harmless because claim() is atomic.
+    cutoff = now - dt.timedelta(seconds=stale_after_seconds)
+    stale = update(Job).where(Job.state == JobState.QUEUED, Job.enqueued_at < cutoff)
+    for job_id in session.scalars(
+        select(Job.id).where(Job.state == JobState.QUEUED, Job.enqueued_at < cutoff)
+    ).all():
+        if _changed(session, stale.where(Job.id == job_id).values(enqueued_at=now)):
+            requeued.append(job_id)
     return Reconciled(requeued=requeued, failed=failed)

@@ -9,6 +9,7 @@ import threading
 import uuid
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ar_service.jobs import lease
@@ -67,8 +68,12 @@ class JobRunner:
             )
             result = handler(context, payload)
         except HueARError as exc:
-            # Bad input or a budget failure: running it again gives the same answer.
-            self._finish(job_id, owner, error=(exc.code, exc.message))
+            # Bad input or a budget failure: running it again gives the same answer; a storage
+            # outage may pass, so such a job goes back to the queue while attempts remain.
+            retry = exc.retryable and attempts < max_attempts
+            if retry:
+                log.warning("job %s (%s) attempt %s: %s; will retry", job_id, kind, attempts, exc.message)
+            self._finish(job_id, owner, error=(exc.code, exc.message), retry=retry)
         except Exception as exc:
             log.exception("job %s (%s) attempt %s failed", job_id, kind, attempts)
             # Back to the queue while attempts remain; the reconciler re-enqueues it after
@@ -84,23 +89,26 @@ class JobRunner:
         return True
 
     def _report(self, job_id: int, owner: str, stage: str, fraction: float) -> None:
-        with self.session_factory.begin() as session:
-            lease.renew(
-                session,
-                job_id,
-                owner,
-                self.settings.job_lease_seconds,
-                stage=stage,
-                progress=int(fraction * 100),
-            )
+        """Record progress; a database hiccup costs this report, not the job (the heartbeat holds
+        the lease meanwhile)."""
+        self._renew(job_id, owner, stage=stage, progress=int(fraction * 100))
 
     def _heartbeat(self, job_id: int, owner: str, stop: threading.Event) -> None:
-        # Long stages report no progress for a while; the lease must outlive them.
+        # Long stages report no progress for a while; the lease must outlive them. A failed
+        # renewal is tried again at the next beat (a third of a lease later), a lost lease ends it.
         interval = max(self.settings.job_lease_seconds / 3, 0.2)
         while not stop.wait(interval):
+            if self._renew(job_id, owner) is False:
+                return
+
+    def _renew(self, job_id: int, owner: str, **progress: Any) -> bool | None:
+        """Whether this worker still holds the job's lease; None if the database could not say."""
+        try:
             with self.session_factory.begin() as session:
-                if not lease.renew(session, job_id, owner, self.settings.job_lease_seconds):
-                    return
+                return lease.renew(session, job_id, owner, self.settings.job_lease_seconds, **progress)
+        except SQLAlchemyError:
+            log.warning("job %s: could not renew its lease; trying again", job_id, exc_info=True)
+            return None
 
     def _finish(self, job_id: int, owner: str, **outcome: Any) -> None:
         with self.session_factory.begin() as session:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ar_service.jobs.registry import JobContext, handler
+from hue_errors import StorageError
 
 
 @handler("test.write_chunks")
@@ -26,6 +27,8 @@ def write_chunks(context: JobContext, payload: dict[str, Any]) -> dict[str, Any]
     ):
         with log.open("a") as out:
             out.write("attempt-fail\n")
+        if payload.get("fail_with") == "storage":
+            raise StorageError("storage: the object store did not answer")
         raise RuntimeError("simulated crash inside the handler")
     stored = context.storage.put(bytes(data), content_type="application/octet-stream", suffix=".bin")
     with log.open("a") as out:

@@ -1,7 +1,10 @@
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import event, update
+from sqlalchemy.exc import OperationalError
 
 from ar_service.jobs import lease
 from ar_service.models import Job, JobState, utcnow
@@ -59,6 +62,37 @@ def test_expired_lease_is_requeued_then_failed_when_attempts_run_out(
     assert "attempt 3 of 3" in (job.error_message or "")
 
 
+def test_a_claim_between_the_reconcilers_read_and_write_wins(job_services: Services, tmp_path: Path) -> None:
+    job_id = _enqueue(job_services, tmp_path)
+    with job_services.session_factory.begin() as session:
+        assert lease.claim(session, job_id, "worker-a", 60)
+    _expire(job_services, job_id)
+    claimed: list[bool] = []
+
+    def worker_b_claims(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # Right after the reconciler has read the expired job, worker B (holding a duplicate
+        # message) takes it: the reconciler must then leave the row alone.
+        if (
+            not claimed
+            and statement.lstrip().upper().startswith("SELECT")
+            and "lease_expires_at <" in statement
+        ):
+            with job_services.session_factory.begin() as other:
+                claimed.append(lease.claim(other, job_id, "worker-b", 60))
+
+    event.listen(job_services.engine, "after_cursor_execute", worker_b_claims)
+    try:
+        with job_services.session_factory.begin() as session:
+            outcome = lease.reconcile(session, stale_after_seconds=3600)
+    finally:
+        event.remove(job_services.engine, "after_cursor_execute", worker_b_claims)
+    assert claimed == [True] and outcome.requeued == [] and outcome.failed == []
+    job = job_row(job_services, job_id)
+    assert (job.state, job.lease_owner, job.attempts) == (JobState.RUNNING, "worker-b", 2)
+    with job_services.session_factory.begin() as session:
+        assert lease.finish(session, job_id, "worker-b", result={"ok": 1})
+
+
 def test_runner_records_progress_and_result(job_services: Services, tmp_path: Path) -> None:
     job_id = _enqueue(job_services, tmp_path)
     assert job_services.queue.runner.run(job_id)
@@ -80,6 +114,42 @@ def test_a_crash_inside_the_handler_is_retried_by_the_reconciler(
     assert job_services.queue.runner.run(job_id)
     job = job_row(job_services, job_id)
     assert (job.state, job.attempts) == (JobState.SUCCEEDED, 2)
+
+
+def test_a_storage_outage_is_retried_like_a_crash(job_services: Services, tmp_path: Path) -> None:
+    with job_services.session_factory.begin() as session:
+        work = payload(tmp_path, fail_times=1, fail_with="storage")
+        job_id = job_services.queue.enqueue(session, "test.write_chunks", work).id
+    job_services.queue.runner.run(job_id)
+    job = job_row(job_services, job_id)
+    assert (job.state, job.error_code, job.attempts) == (JobState.QUEUED, "storage", 1)
+    assert job_services.queue.runner.run(job_id)
+    assert job_row(job_services, job_id).state is JobState.SUCCEEDED
+
+
+def test_a_database_hiccup_while_renewing_costs_the_job_nothing(
+    job_services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renew = lease.renew
+    hiccups: list[int] = []
+
+    def flaky(*args: Any, **kwargs: Any) -> bool:
+        if len(hiccups) < 2:  # the first progress report and the first heartbeat both fail
+            hiccups.append(1)
+            raise OperationalError("UPDATE jobs", {}, Exception("database is locked"))
+        return renew(*args, **kwargs)
+
+    monkeypatch.setattr(lease, "renew", flaky)
+    # Three chunks of 1.5 s outlast the 2 s lease: only the heartbeat can keep it.
+    job_id = _enqueue_slow(job_services, tmp_path)
+    assert job_services.queue.runner.run(job_id)
+    job = job_row(job_services, job_id)
+    assert len(hiccups) == 2 and (job.state, job.attempts) == (JobState.SUCCEEDED, 1)
+
+
+def _enqueue_slow(services: Services, tmp_path: Path) -> int:
+    with services.session_factory.begin() as session:
+        return services.queue.enqueue(session, "test.write_chunks", payload(tmp_path, delay_s=1.5)).id
 
 
 def test_bad_input_fails_at_once_with_its_message(job_services: Services, tmp_path: Path) -> None:
