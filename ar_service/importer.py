@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ar_service.jobs.queue import JobQueue
+from ar_service.jobs.queue import JobQueue, job_key
 from ar_service.library import add_version, allocate_site_code, new_asset
 from ar_service.models import AssetKind, AuditLog, Job, Scene, SceneState, SceneVersion, Site
 from ar_service.settings import LANGUAGES
@@ -147,7 +147,7 @@ def import_site(
                 session,
                 "model.process",
                 {"asset_version_id": model.id, "recipe": spec.get("recipe", "web")},
-                idempotency_key=f"model.process:{model.sha256}:{spec.get('recipe', 'web')}",
+                idempotency_key=job_key("model.process", model.id),
             )
         )
     if "marker" in spec:
@@ -165,7 +165,7 @@ def import_site(
                 session,
                 "marker.compile",
                 {"asset_version_id": marker.id},
-                idempotency_key=f"marker.compile:{marker.sha256}",
+                idempotency_key=job_key("marker.compile", marker.id),
             )
         )
     if version.model_version_id or version.marker_version_id:

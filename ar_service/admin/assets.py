@@ -16,6 +16,7 @@ from ar_service.admin import STAFF, bp
 from ar_service.admin.actor import audit
 from ar_service.auth import roles_required
 from ar_service.bundles.sniff import Kind, sniff
+from ar_service.jobs.queue import job_key
 from ar_service.library import add_version, new_asset
 from ar_service.models import Asset, AssetKind, AssetVersion, Job, Site
 from ar_service.models.base import parse_id
@@ -112,7 +113,7 @@ def asset_upload() -> Response:
         session,
         "model.process",
         {"asset_version_id": version.id, "recipe": RECIPE},
-        idempotency_key=f"model.process:{version.sha256}:{RECIPE}",
+        idempotency_key=job_key("model.process", version.id),
     )
     audit(session, "asset.upload", "asset_version", version.id, filename=filename, job_id=job.id)
     session.commit()

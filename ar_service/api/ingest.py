@@ -16,6 +16,7 @@ from ar_service.api.uploads import fetch_upload
 from ar_service.bundles import Bundle, BundleLimits, StagedFile, stage_parts, stage_zip, validate_bundle
 from ar_service.bundles.archive import copy_limited
 from ar_service.bundles.problems import refuse
+from ar_service.jobs.queue import job_key
 from ar_service.library import add_version, new_asset
 from ar_service.models import AssetKind, AssetVersion, AuditLog, Job, Scene, SceneVersion, Site, User
 from ar_service.services import Services
@@ -160,11 +161,6 @@ def store_bundle(
         )
     )
     return Stored(version, jobs)
-
-
-def job_key(kind: str, asset_version_id: int) -> str:
-    """Idempotency key of a processing job, also how a scene version finds its jobs."""
-    return f"{kind}:{asset_version_id}"
 
 
 def version_jobs(session: Session, version: SceneVersion) -> list[Job]:

@@ -38,6 +38,12 @@ def make_huey(settings: Settings) -> Huey:
     return RedisHuey("hue-ar", url=url, results=False)
 
 
+def job_key(kind: str, asset_version_id: int) -> str:
+    """Idempotency key of the job of ``kind`` for one asset version (each version is processed
+    once, whoever asks), also how a scene version finds its jobs."""
+    return f"{kind}:{asset_version_id}"
+
+
 class _EmbeddedConsumer(Consumer):  # type: ignore[misc]
     def _set_signal_handlers(self) -> None:
         """Signals belong to the web server's main thread; this consumer runs beside it."""
