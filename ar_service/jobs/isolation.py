@@ -50,7 +50,7 @@ def in_child(
                 continue
             try:
                 kind, *body = receiver.recv()
-            except EOFError:
+            except (EOFError, OSError):  # the child ended, perhaps in the middle of a message
                 break
             if kind == "progress" and progress is not None:
                 progress(*body)
@@ -79,9 +79,13 @@ def _rebuilt(error_class: type[HueARError], message: str, code: str) -> HueARErr
 
 
 def _ending(exit_code: int | None) -> str:
-    if exit_code is not None and exit_code < 0:
-        return f"killed by {signal.Signals(-exit_code).name}: the file may be malformed, or memory ran out"
-    return f"exit status {exit_code}"
+    if exit_code is None or exit_code >= 0:
+        return f"exit status {exit_code}"
+    try:
+        name = signal.Signals(-exit_code).name
+    except ValueError:  # a real-time signal has no name
+        name = f"signal {-exit_code}"
+    return f"killed by {name}: the file may be malformed, or memory ran out"
 
 
 def _child_main(
