@@ -25,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 
 viewer: $(VIEWER)
 
-$(VIEWER): web/package.json web/package-lock.json $(shell find web/src -type f 2>/dev/null) web/vite.config.js
+$(VIEWER): web/package.json web/package-lock.json $(shell find web/src web/public web/scripts -type f 2>/dev/null) web/vite.config.js
 	cd web && $(NPM) ci --ignore-scripts && $(NPM) run build
 
 node-tools: tools/node/node_modules/.installed tools/mindar/node_modules/.installed

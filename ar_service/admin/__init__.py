@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response
 from flask_babel import get_locale
 
 from ar_service.models import Role
@@ -16,6 +16,13 @@ STAFF = (Role.CURATOR, Role.ADMIN)
 @bp.context_processor
 def _ui_language() -> dict[str, str]:
     return {"ui_language": str(get_locale() or "vi")}
+
+
+@bp.after_request
+def _kept_by_no_one(response: Response) -> Response:
+    """Workspace pages hold a curator's view: no cache, shared or browser's, keeps them."""
+    response.headers.setdefault("Cache-Control", "private, no-store")
+    return response
 
 
 from ar_service.admin import (  # noqa: E402  -- views register on bp, which must exist first

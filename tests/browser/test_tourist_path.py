@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -227,5 +228,26 @@ def test_saved_site_opens_with_the_network_cut(served: Served, browser: Any) -> 
         h, w, _ = pixels.shape
         centre = pixels[int(h * 0.3) : int(h * 0.7), int(w * 0.3) : int(w * 0.7)]
         assert (np.abs(centre - pixels[2, 2]).max(axis=2) > 40).mean() > 0.2  # the mask, not the backdrop
+    finally:
+        context.close()
+
+
+def test_the_service_worker_keeps_tourist_pages_but_no_workspace_page(served: Served, browser: Any) -> None:
+    context = browser.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        page.goto(f"{served.base}/s/sample-mask?lang=en")
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()  # now through the worker
+        page.goto(f"{served.base}/admin/login")
+        assert page.evaluate("navigator.serviceWorker.controller !== null")
+        kept = page.evaluate(
+            "caches.open('hue-ar-v1').then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))"
+        )
+        assert "/s/sample-mask" in kept
+        assert not [path for path in kept if path.startswith("/admin")], kept
+        context.set_offline(True)
+        with pytest.raises(PlaywrightError, match="ERR_INTERNET_DISCONNECTED"):
+            page.goto(f"{served.base}/admin/login")  # the worker serves no kept copy
     finally:
         context.close()
