@@ -93,8 +93,11 @@ def send_viewer_file(name: str) -> Response:
     if not VIEWER_DIR.is_dir():
         raise NotFound("the viewer is not built: run `make viewer`")
     path = safe_join(str(VIEWER_DIR), name)
-    if path is None or name.startswith(".vite/") or name.endswith(SIBLINGS) or not Path(path).is_file():
+    # Judged by the normalised name: "./.vite/manifest.json" and "sw.js.br/." are the files they name.
+    normal = name if path is None else Path(path).relative_to(VIEWER_DIR).as_posix()
+    if path is None or normal.startswith(".vite/") or normal.endswith(SIBLINGS) or not Path(path).is_file():
         raise NotFound(f"the viewer has no file {name!r}; reload the page to get the current viewer")
+    name = normal
     encoding, chosen = next(
         (
             (coding, Path(path + suffix))

@@ -102,7 +102,10 @@ def test_hashed_viewer_files_are_immutable_and_the_worker_is_not(client: FlaskCl
         "../../settings.py",
         "%2e%2e/%2e%2e/settings.py",
         ".vite/manifest.json",
+        "./.vite/manifest.json",
+        "x/../.vite/manifest.json",
         "assets/viewer-abc123.js.br",
+        "assets/viewer-abc123.js.br/.",
         "nope.js",
     ],
 )

@@ -1,4 +1,6 @@
+import io
 import json
+from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -116,3 +118,29 @@ def test_bad_beacons_are_refused_with_a_reason(
         assert message in response.get_json()["detail"]
     with services.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(ScanEvent)) == 0
+
+
+class CountingStream(io.BytesIO):
+    """A request body that counts what the server read of it."""
+
+    taken = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.taken += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        count = super().readinto(buffer)
+        self.taken += count
+        return count
+
+
+def test_an_oversized_beacon_is_refused_unread(client: FlaskClient, published: Published) -> None:
+    body = CountingStream(b"x" * 10 * 1024 * 1024)
+    response = client.post(
+        "/api/v1/beacons", input_stream=body, headers={"Content-Length": str(10 * 1024 * 1024)}
+    )
+    assert response.status_code == 413
+    assert "over 4096 bytes" in response.get_json()["detail"]
+    assert body.taken == 0
