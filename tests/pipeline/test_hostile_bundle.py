@@ -6,11 +6,13 @@ quickly and without reading more than the limits allow; Windows line endings and
 from __future__ import annotations
 
 import struct
-import time
+import subprocess
+import sys
 import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -76,28 +78,41 @@ def texture(path: Path) -> None:
 SPELLINGS = "mtllib a.mtl ./a.mtl\nmtllib ././a.mtl .//a.mtl\n"
 
 
+def never_unpacked(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Make opening zip member ``name`` fail the test: a bomb must be refused from its directory."""
+    opened = zipfile.ZipFile.open
+
+    def open_member(archive: zipfile.ZipFile, member: Any, *args: Any, **kwargs: Any) -> Any:
+        assert getattr(member, "filename", member) != name, f"{name} was unpacked"
+        return opened(archive, member, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", open_member)
+
+
 @pytest.mark.parametrize("bomb", ["m.obj", "a.mtl"])
-def test_zip_bomb_is_refused_by_its_ratio_without_unpacking(tmp_path: Path, bomb: str) -> None:
+def test_zip_bomb_is_refused_by_its_ratio_without_unpacking(
+    tmp_path: Path, bomb: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # 256 MiB of '#' in 260 KB, as the model itself or as an MTL file it names four ways.
     entries = [(bomb, bomb_stream(256), 256 * MiB, 0)]  # CRC never checked: refused before reading
     if bomb == "a.mtl":
         entries.append(member("m.obj", (SPELLINGS + TRIANGLE).encode()))
     archive = write_zip(tmp_path / "bomb.zip", entries)
-    start = time.perf_counter()
+    never_unpacked(monkeypatch, bomb)
     with pytest.raises(TooLarge, match=rf"{bomb}: unpacks from \d+ bytes .* compression ratio over 100:1"):
         inspect_source(archive)
-    assert time.perf_counter() - start < 1.0
 
 
-def test_zip_directory_overstating_the_packed_size_is_refused_by_the_archive_size(tmp_path: Path) -> None:
+def test_zip_directory_overstating_the_packed_size_is_refused_by_the_archive_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The directory claims 256 MiB packed into 256 MiB (1:1); the whole archive is 260 KB.
     archive = write_zip(
         tmp_path / "liar.zip", [("m.obj", bomb_stream(256), 256 * MiB, 0)], packed_size=256 * MiB
     )
-    start = time.perf_counter()
+    never_unpacked(monkeypatch, "m.obj")
     with pytest.raises(TooLarge, match=r"m\.obj: .*compression ratio over 100:1"):
         inspect_source(archive)
-    assert time.perf_counter() - start < 1.0
 
 
 def test_a_file_referenced_under_several_spellings_is_read_once(
@@ -126,20 +141,22 @@ def test_files_past_the_bundle_budget_are_refused(tmp_path: Path, monkeypatch: p
 @pytest.mark.parametrize(
     "obj",
     [
-        "mtllib a" + " " * 100_000 + "b\n" + TRIANGLE,
-        "mtllib a" + " \t" * 50_000 + "b\r\n" + TRIANGLE,
+        "mtllib a" + " " * 1_000_000 + "b\n" + TRIANGLE,
+        "mtllib a" + " \t" * 500_000 + "b\r\n" + TRIANGLE,
         "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1" + " " * 1_000_000 + "2 " + "0" * 100_000 + "1 0\n",
         " " * 1_000_000 + "mtllib a\n" + TRIANGLE,
     ],
     ids=["mtllib-spaces", "mtllib-tabs-crlf", "face-spaces", "indent"],
 )
 def test_long_obj_lines_are_parsed_in_linear_time(tmp_path: Path, obj: str) -> None:
+    # A hang guard, not a timing: the lazy pattern this replaced took 24 s on a line of 100 000
+    # spaces and about 40 min on these 1 MB lines; linear parsing refuses them in a second.
     path = tmp_path / "m.obj"
     path.write_text(obj)
-    start = time.perf_counter()
-    with pytest.raises(InvalidInput, match=r"m\.obj"):
-        inspect_source(path)
-    assert time.perf_counter() - start < 2.0
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "inspect", str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2 and done.stderr.startswith("error: ingest: m.obj"), done.stderr
 
 
 @pytest.mark.parametrize(
