@@ -45,21 +45,18 @@ class BinChunk:
     offset: int
     length: int
 
-    def read(self, start: int, length: int) -> bytes:
-        with self.path.open("rb") as stream:
-            stream.seek(self.offset + start)
-            return stream.read(min(length, self.length - start))
-
 
 def _bytes_reader(data: bytes) -> Read:
     return lambda start, length: data[start : start + length]
 
 
-def _file_reader(path: Path) -> Read:
+def _file_reader(path: Path, base: int = 0, size: int | None = None) -> Read:
+    """Reads of the ``size`` bytes (to the end when None) from ``base`` in the file ``path``."""
+
     def read(start: int, length: int) -> bytes:
         with path.open("rb") as stream:
-            stream.seek(start)
-            return stream.read(length)
+            stream.seek(base + start)
+            return stream.read(length if size is None else min(length, size - start))
 
     return read
 
@@ -149,7 +146,7 @@ def check_document(
             if glb_bin is None or i != 0:
                 raise refuse(owner, f"{where}: has no uri (only buffer 0 of a .glb may use the BIN chunk)")
             available = glb_bin.length
-            readers.append(glb_bin.read)
+            readers.append(_file_reader(glb_bin.path, glb_bin.offset, glb_bin.length))
         elif not isinstance(uri, str):
             raise refuse(owner, f"{where}: uri must be a string")
         else:
