@@ -146,10 +146,8 @@ def reconcile(session: Session, *, stale_after_seconds: int) -> Reconciled:
     # A queued job whose message is older than a lease may have lost it (a crash between
     # commit and enqueue); enqueueing twice is harmless because claim() is atomic.
     cutoff = now - dt.timedelta(seconds=stale_after_seconds)
-    stale = update(Job).where(Job.state == JobState.QUEUED, Job.enqueued_at < cutoff)
-    for job_id in session.scalars(
-        select(Job.id).where(Job.state == JobState.QUEUED, Job.enqueued_at < cutoff)
-    ).all():
-        if _changed(session, stale.where(Job.id == job_id).values(enqueued_at=now)):
-            requeued.append(job_id)
+    stale = (Job.state == JobState.QUEUED, Job.enqueued_at < cutoff)
+    stale_ids = session.scalars(select(Job.id).where(*stale)).all()
+    _changed(session, update(Job).where(Job.id.in_(stale_ids), *stale).values(enqueued_at=now))
+    requeued.extend(stale_ids)
     return Reconciled(requeued=requeued, failed=failed)
