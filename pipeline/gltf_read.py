@@ -481,16 +481,20 @@ class _Reader:
                 f"ingest: {self.name}: the scene places {triangles:,} triangles "
                 f"(expected ≤ {MAX_TRIANGLES:,}): simplify the meshes, or instance them on fewer nodes"
             )
-        primitives = [_place(g, world) for mesh, world in instances for g in meshes[mesh]]
+        placements = [(g, world) for mesh, world in instances for g in meshes[mesh]]
+        last = {id(g): i for i, (g, _) in enumerate(placements)}  # takes the decoded arrays themselves
+        primitives = [_place(g, world, own=last[id(g)] == i) for i, (g, world) in enumerate(placements)]
         materials = [self.material(i) for i in range(len(self.doc.get("materials", [])))]
         return Model(primitives=primitives, materials=materials, name=self.name.rsplit(".", 1)[0])
 
 
-def _place(geometry: _Geometry, matrix: npt.NDArray[np.float64]) -> Primitive:
-    """One instance of a mesh primitive, in the frame of the node ``matrix`` places it with; every
-    array is its own, so a stage that edits one instance leaves the others alone."""
+def _place(geometry: _Geometry, matrix: npt.NDArray[np.float64], *, own: bool) -> Primitive:
+    """One instance of a mesh primitive, in the frame of the node ``matrix`` places it with. Its
+    arrays are its own, so a stage that edits one instance leaves the others alone: copies, unless
+    ``own`` (the mesh's last placement, so a mesh placed once is never copied)."""
     linear, translation = matrix[:3, :3], matrix[:3, 3]
     mirrored = np.linalg.det(linear) < 0  # a mirroring node flips the winding (glTF 2.0 §3.7.4)
+    triangles = geometry.triangles[:, ::-1] if mirrored else geometry.triangles
     normals = geometry.normals
     if normals is not None:
         normals = normals @ np.linalg.inv(linear)
@@ -500,11 +504,11 @@ def _place(geometry: _Geometry, matrix: npt.NDArray[np.float64]) -> Primitive:
         placed = (geometry.positions @ linear.T + translation).astype(np.float32)
     return Primitive(
         positions=placed,
-        indices=np.array(geometry.triangles[:, ::-1] if mirrored else geometry.triangles),
+        indices=np.ascontiguousarray(triangles) if own else triangles.copy(),
         material=geometry.material,
         normals=None if normals is None else normals.astype(np.float32),
-        uvs=None if geometry.uvs is None else geometry.uvs.copy(),
-        colors=None if geometry.colors is None else geometry.colors.astype(np.float32),
+        uvs=geometry.uvs if own or geometry.uvs is None else geometry.uvs.copy(),
+        colors=None if geometry.colors is None else geometry.colors.astype(np.float32, copy=not own),
     )
 
 

@@ -193,6 +193,7 @@ def test_instanced_mesh_is_placed_once_per_node(tmp_path: Path) -> None:
     assert np.array_equal(mirrored.indices, first.indices[:, ::-1])
     first.positions[:] = 0  # instances own their arrays
     assert second.positions[:, 0].min() == 1
+    assert not any(np.shares_memory(a.indices, b.indices) for a, b in ((first, second), (second, mirrored)))
 
 
 @pytest.mark.parametrize(
