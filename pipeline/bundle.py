@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import lzma
 import posixpath
-import re
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from typing import IO
 from urllib.parse import unquote
 
 from hue_errors import InvalidInput, TooLarge
+from hue_zip import CONTROL_CHARACTERS, MAX_RATIO, RATIO_FLOOR_BYTES, declared_entries
 
 MODEL_SUFFIXES = (".glb", ".gltf", ".obj", ".ply")  # preference order when a folder holds several
 MAX_FILE_BYTES = 1 << 30  # one file of a scan: 1 GiB is far above any 8K-atlas photogrammetry file
@@ -28,14 +28,8 @@ MAX_FILE_BYTES = 1 << 30  # one file of a scan: 1 GiB is far above any 8K-atlas 
 # a model file at its limit and as much again of textures.
 MAX_BUNDLE_BYTES = 2 * MAX_FILE_BYTES
 MAX_BUNDLE_FILES = 10_000
-# Deflate tops out near 1032:1 on real data; scans (text OBJ, binary PLY, JPEG/PNG atlases)
-# compress far less, so above 100:1 a member is padding or a zip bomb.
-MAX_ZIP_RATIO = 100
-# Ratios are only judged above this size: a small file of spaces is not a bomb.
-ZIP_RATIO_FLOOR_BYTES = 1 << 20
 # File systems hold at most 255 bytes per name (ext4, XFS, APFS).
 MAX_NAME_BYTES = 255
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class Bundle:
@@ -64,6 +58,13 @@ class Bundle:
 
     def _open_zip(self, source: Path) -> list[str]:
         try:
+            declared = declared_entries(source)
+            # Folder entries count in the record too, hence the room; files are counted below.
+            if declared is not None and declared > 2 * MAX_BUNDLE_FILES:
+                raise TooLarge(
+                    f"ingest: {source.name}: the archive declares {declared} entries "
+                    f"(expected ≤ {MAX_BUNDLE_FILES} files)"
+                )
             self._zip = zipfile.ZipFile(source)
         except (zipfile.BadZipFile, OSError) as exc:
             raise InvalidInput(f"ingest: {source.name}: not a readable zip archive ({exc})") from exc
@@ -99,7 +100,7 @@ class Bundle:
                 f"ingest: {referenced_by}: reference {shown} points outside the bundle "
                 "(only relative paths inside the upload are allowed)"
             )
-        if _CONTROL.search(raw):
+        if CONTROL_CHARACTERS.search(raw):
             raise InvalidInput(
                 f"ingest: {referenced_by}: reference {shown} holds control characters "
                 "(expected a plain file name)"
@@ -196,13 +197,13 @@ class Bundle:
             ),
         ]
         if packed is not None:
-            most = max(ZIP_RATIO_FLOOR_BYTES, MAX_ZIP_RATIO * packed)
+            most = max(RATIO_FLOOR_BYTES, MAX_RATIO * packed)
             limits.append(
                 (
                     most,
                     f"unpacks from {packed} bytes to over {most}, a compression ratio over "
-                    f"{MAX_ZIP_RATIO}:1 (expected ≤ {MAX_ZIP_RATIO}:1 for files over "
-                    f"{ZIP_RATIO_FLOOR_BYTES} bytes; a zip bomb?)",
+                    f"{MAX_RATIO}:1 (expected ≤ {MAX_RATIO}:1 for files over "
+                    f"{RATIO_FLOOR_BYTES} bytes; a zip bomb?)",
                 )
             )
         return limits

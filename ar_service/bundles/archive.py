@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import stat
-import struct
 import zipfile
 import zlib
 from collections.abc import Iterable
@@ -19,15 +18,13 @@ from typing import IO
 
 from ar_service.bundles.limits import BundleLimits
 from ar_service.bundles.problems import BundleInvalid, refuse
+from hue_zip import CONTROL_CHARACTERS, declared_entries
 
 CHUNK_BYTES = 1024 * 1024
-# The end-of-central-directory record (22 bytes) is followed by a comment of at most 64 KiB.
-EOCD_SEARCH_BYTES = 22 + 65535
 MAX_NAME_CHARS = 300
 # Filesystems hold at most 255 bytes per name (ext4, XFS, APFS); staging adds a ".part" suffix.
 MAX_SEGMENT_BYTES = 240
 _DRIVE = re.compile(r"^[A-Za-z]:")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Archivers' clutter that is safe to ignore rather than report as unreferenced.
 _CLUTTER_FOLDER = "__MACOSX/"
 _CLUTTER_FILES = frozenset({".DS_Store", "Thumbs.db"})
@@ -44,7 +41,7 @@ def check_name(name: str) -> str:
     """The bundle path ``name`` if it is a plain relative path inside the bundle, else a refusal."""
     if not name:
         raise refuse("", "an entry has an empty name")
-    if _CONTROL.search(name):
+    if CONTROL_CHARACTERS.search(name):
         raise refuse(repr(name), "control characters in the file name")
     try:
         encoded = [len(part.encode("utf-8")) for part in name.split("/")]
@@ -126,28 +123,6 @@ def _check_zip_entry(info: zipfile.ZipInfo, limits: BundleLimits) -> None:
                 f"compression ratio {ratio:.0f}:1 exceeds {limits.max_ratio:.0f}:1 (zip bomb)",
                 too_large=True,
             )
-
-
-def declared_entries(source: Path) -> int | None:
-    """The entry count in the end-of-central-directory record (APPNOTE §4.3.16, zip64 §4.3.14),
-    read before zipfile builds an object per entry: a tiny archive can declare millions."""
-    size = source.stat().st_size
-    with source.open("rb") as stream:
-        stream.seek(max(0, size - EOCD_SEARCH_BYTES))
-        tail = stream.read()
-        at = tail.rfind(b"PK\x05\x06")
-        if at == -1 or len(tail) < at + 22:
-            return None
-        (entries,) = struct.unpack_from("<H", tail, at + 10)
-        locator = at - 20
-        if entries == 0xFFFF and locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":
-            (record,) = struct.unpack_from("<Q", tail, locator + 8)
-            if record + 56 <= size:
-                stream.seek(record)
-                zip64 = stream.read(56)
-                if zip64[:4] == b"PK\x06\x06":
-                    (entries,) = struct.unpack_from("<Q", zip64, 32)
-    return int(entries)
 
 
 def stage_zip(source: Path, folder: Path, limits: BundleLimits) -> dict[str, StagedFile]:

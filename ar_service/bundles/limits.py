@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hue_zip import MAX_RATIO, RATIO_FLOOR_BYTES
+
 MiB = 1024 * 1024
 
 
@@ -15,10 +17,8 @@ class BundleLimits:
     # Per file and in total, uncompressed: checked against the zip directory and again while reading.
     max_file_bytes: int = 512 * MiB
     max_total_bytes: int = 1024 * MiB
-    # Deflate tops out near 1032:1 on real data; 100:1 only happens for padding or bombs.
-    max_ratio: float = 100.0
-    # Ratios are only judged above this size: a small JSON file of spaces is not a bomb.
-    ratio_floor_bytes: int = 1 * MiB
+    max_ratio: float = MAX_RATIO  # see hue_zip
+    ratio_floor_bytes: int = RATIO_FLOOR_BYTES
     max_scene_json_bytes: int = 1 * MiB
     max_data_uri_bytes: int = 64 * 1024
     # 8192 × 8192: above what any phone GPU uploads as a texture (WEBAR_NOTES: 4096 on most).

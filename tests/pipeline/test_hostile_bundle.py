@@ -115,6 +115,23 @@ def test_zip_directory_overstating_the_packed_size_is_refused_by_the_archive_siz
         inspect_source(archive)
 
 
+def test_zip_declaring_more_entries_than_allowed_is_refused_before_listing_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = write_zip(tmp_path / "many.zip", [member("m.obj", TRIANGLE.encode())])
+    data = bytearray(archive.read_bytes())
+    at = data.rfind(b"PK\x05\x06")
+    data[at + 8 : at + 12] = struct.pack("<HH", 0xFFFE, 0xFFFE)  # the record's two entry counts
+    archive.write_bytes(bytes(data))
+
+    def never_listed(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("zipfile listed the entries")
+
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", never_listed)
+    with pytest.raises(TooLarge, match=r"many\.zip: the archive declares 65534 entries \(expected ≤ 10000"):
+        inspect_source(archive)
+
+
 def test_a_file_referenced_under_several_spellings_is_read_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
