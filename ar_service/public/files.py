@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import zlib
+from pathlib import Path
 
 from flask import redirect, request, send_file
 from werkzeug.wrappers import Response
@@ -11,7 +13,7 @@ from ar_service.media_types import content_type_for
 from ar_service.services import services
 from ar_service.storage import IMMUTABLE_CACHE_CONTROL
 from ar_service.storage.base import is_encoded
-from hue_errors import NotFound
+from hue_errors import NotFound, StorageError
 
 
 def serve_object(key: str) -> Response:
@@ -29,7 +31,7 @@ def serve_object(key: str) -> Response:
     encoded = is_encoded(key)
     if encoded and not request.accept_encodings.quality("gzip"):
         # Every browser accepts gzip; a client that does not gets the content inflated.
-        response = Response(gzip.decompress(path.read_bytes()), mimetype=mimetype)
+        response = Response(_inflated(path, key), mimetype=mimetype)
     else:
         response = send_file(path, mimetype=mimetype, conditional=True, etag=True, max_age=31536000)
         if encoded:
@@ -38,3 +40,12 @@ def serve_object(key: str) -> Response:
         response.vary.add("Accept-Encoding")
     response.headers["Cache-Control"] = IMMUTABLE_CACHE_CONTROL
     return response
+
+
+def _inflated(path: Path, key: str) -> bytes:
+    try:
+        return gzip.decompress(path.read_bytes())
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise StorageError(
+            f"the stored file {key!r} is damaged ({exc}); ask a curator to publish the scene again"
+        ) from None

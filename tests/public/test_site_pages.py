@@ -122,6 +122,18 @@ def test_gzip_encoded_files_are_sent_encoded_or_inflated(client: FlaskClient, se
         assert plain.data == content
 
 
+def test_a_damaged_gzip_file_sent_inflated_is_a_storage_error_not_500(
+    client: FlaskClient, services: Services
+) -> None:
+    whole = gzip.compress(b"matching data " * 400, mtime=0)
+    stored = services.storage.put(whole[:-12], content_type="application/octet-stream", suffix=".mind.gz")
+    with client.get(f"/files/{stored.key}") as plain:  # no Accept-Encoding: the server inflates
+        assert plain.status_code == 503
+        assert "is damaged" in plain.get_data(as_text=True)
+    with client.get(f"/files/{stored.key}", headers={"Accept-Encoding": "gzip"}) as encoded:
+        assert encoded.status_code == 200 and encoded.data == whole[:-12]  # sent as stored
+
+
 def test_missing_file_is_404_not_500(client: FlaskClient, published: Published) -> None:
     assert client.get("/files/sha256/00/00/" + "0" * 64 + ".glb").status_code == 404
     assert client.get("/files/../../etc/passwd").status_code in (400, 404)
