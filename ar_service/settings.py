@@ -41,6 +41,12 @@ class Settings:
     worker_mode: str = "inline"
     job_lease_seconds: int = 60
     job_max_attempts: int = 3
+    # The wall-clock limit of a job's pipeline or marker compiler run, past which it is killed and
+    # the job fails (a hang on a pathological file would otherwise hold a worker for ever). The
+    # largest scan accepted (1 GiB, about 60 M triangles) is ten times the 6 M triangles a 2-core
+    # worker runs in 30 s: some 5 minutes if the work grew linearly. 30 minutes leaves six times
+    # that for the stages that grow faster and for a loaded machine, and frees a hung worker in half an hour.
+    job_time_limit_seconds: int = 30 * 60
     job_modules: tuple[str, ...] = ()
     max_upload_bytes: int = 1024 * 1024 * 1024
     testing: bool = False
@@ -70,6 +76,7 @@ class Settings:
             worker_mode=get("WORKER_MODE") or "inline",
             job_lease_seconds=_int(get, "JOB_LEASE_SECONDS", 60, minimum=1),
             job_max_attempts=_int(get, "JOB_MAX_ATTEMPTS", 3, minimum=1),
+            job_time_limit_seconds=_int(get, "JOB_TIME_LIMIT_SECONDS", 30 * 60, minimum=1),
             job_modules=tuple(m for m in (get("JOB_MODULES") or "").split(",") if m),
             max_upload_bytes=_int(get, "MAX_UPLOAD_BYTES", 1024**3, minimum=1024),
         )

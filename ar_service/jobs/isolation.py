@@ -6,14 +6,20 @@ process (inline mode) or every job of a worker; run in a child, it ends only tha
 that job with a message. Children are forked by multiprocessing's fork server: a process started
 fresh, which imported the pipeline and the marker compiler once. So a child inherits none of the
 parent's threads, locks or database connections, and starts at once instead of importing them for
-every job (the API tests' jobs: 69 → 55 s).
+every job (the API tests' jobs: 69 → 55 s). A child runs under a time limit and leads a process
+group of its own, so stopping it (a hang, a worker shutting down) also ends what it started (the
+pipeline's xatlas process).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
+import os
 import signal
+import threading
+import time
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -35,21 +41,51 @@ class ChildStopped(HueARError):
     code = "crashed"
 
 
+class TimeLimitExceeded(HueARError):
+    """The child was still running at its time limit and was stopped: an input too heavy for the
+    recipe, or one that sends native code into an endless loop. The same input would hang again."""
+
+    code = "time_limit"
+
+
+class Interrupted(HueARError):
+    """The worker is shutting down: the child was stopped so that the job can go back to the queue."""
+
+    code = "interrupted"
+
+
 def in_child(
-    what: str, function: Callable[..., T], *args: Any, progress: Progress | None = None, **kwargs: Any
+    what: str,
+    function: Callable[..., T],
+    *args: Any,
+    progress: Progress | None = None,
+    time_limit_s: float | None = None,
+    stop: threading.Event | None = None,
+    **kwargs: Any,
 ) -> T:
     """``function(*args, **kwargs)`` (module-level, its arguments and result picklable) in a child
     process; with ``progress``, the function gets a ``progress`` callback relayed to it. A project
-    error in the child is raised here as the same class; any other error as RuntimeError."""
+    error in the child is raised here as the same class; any other error as RuntimeError.
+
+    The child and everything it started are killed after ``time_limit_s`` seconds
+    (TimeLimitExceeded) or once ``stop`` is set (Interrupted)."""
     receiver, sender = _CONTEXT.Pipe(duplex=False)
     child = _CONTEXT.Process(
         target=_child_main, args=(sender, function, args, kwargs, progress is not None), daemon=True
     )
-    child.start()
+    child.start()  # the first call waits for the fork server to import the libraries: not the child's time
+    deadline = None if time_limit_s is None else time.monotonic() + time_limit_s
     sender.close()  # the child holds the only sending end: the pipe ends when the child does
     try:
         while child.is_alive() or receiver.poll():
-            if not receiver.poll(_POLL_S):
+            if stop is not None and stop.is_set():
+                raise Interrupted(f"{what}: stopped because the worker is shutting down")
+            wait = _POLL_S
+            if deadline is not None:
+                wait = min(wait, deadline - time.monotonic())
+                if wait <= 0:
+                    raise TimeLimitExceeded(_overran(what, time_limit_s))
+            if not receiver.poll(wait):
                 continue
             try:
                 kind, *body = receiver.recv()
@@ -68,8 +104,10 @@ def in_child(
                 raise RuntimeError(f"{what}: {summary}")
     finally:
         if child.is_alive():
-            child.kill()
+            _kill_group(child.pid)
+            child.kill()  # in case it was stopped before it could lead a group
         child.join()
+        _kill_group(child.pid)  # what it started and left behind (a crash skips their clean-up)
         receiver.close()
     raise ChildStopped(f"{what}: the processing stopped before it finished ({_ending(child.exitcode)})")
 
@@ -79,6 +117,23 @@ def _rebuilt(error_class: type[HueARError], message: str, code: str) -> HueARErr
     error = error_class.__new__(error_class)
     HueARError.__init__(error, message, code=code)
     return error
+
+
+def _overran(what: str, limit_s: float | None) -> str:
+    return (
+        f"{what}: stopped after {limit_s:g} s, the time limit of a job (HUE_AR_JOB_TIME_LIMIT_SECONDS): "
+        "the file may be too large or pathological for this recipe; try a smaller or cleaned-up "
+        "scan or a lighter recipe, or ask an administrator to raise the limit"
+    )
+
+
+def _kill_group(pid: int | None) -> None:
+    """SIGKILL the process group a child leads. The kernel gives no new process a group's id while
+    any member lives, so even after the child is reaped its id names only what it left behind."""
+    if pid is None:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # no such group (left, or never formed)
+        os.killpg(pid, signal.SIGKILL)
 
 
 def _ending(exit_code: int | None) -> str:
@@ -98,6 +153,9 @@ def _child_main(
     kwargs: dict[str, Any],
     relay: bool,
 ) -> None:
+    # A group of its own: the parent can then kill the child with whatever it starts, and a
+    # terminal's Ctrl-C reaches only the worker, which decides what happens to the job.
+    os.setpgid(0, 0)
     if relay:
         kwargs = {**kwargs, "progress": lambda stage, fraction: sender.send(("progress", stage, fraction))}
     try:

@@ -1,8 +1,8 @@
 """Job handlers that turn uploads into what tourists download: glTF LODs, USDZ, poster, targets.
 
 Thin wrappers: fetch the stored source, call ``pipeline`` or ``markers`` in a child process
-(``isolation``), store the outputs content-addressed (so a re-run after a crash rewrites
-identical objects) and record them on the asset version.
+(``isolation``, under the job's time limit), store the outputs content-addressed (so a re-run
+after a crash rewrites identical objects) and record them on the asset version.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ar_service.jobs.isolation import in_child
 from ar_service.jobs.registry import JobContext, handler
 from ar_service.media_types import content_type_for
 from ar_service.models import AssetVersion
@@ -78,7 +77,7 @@ def process_model(context: JobContext, payload: dict[str, Any]) -> dict[str, Any
         folder = Path(scratch)
         source = _fetch(context.storage, version, folder)
         context.progress("fetch", 0.02)
-        result = in_child(
+        result = context.in_child(
             "pipeline",
             run_pipeline,
             source,
@@ -122,7 +121,7 @@ def compile_marker(context: JobContext, payload: dict[str, Any]) -> dict[str, An
         image = _fetch(context.storage, version, folder)
         context.progress("compile", 0.1)
         target = folder / "target.mind.gz"
-        report = in_child("markers", _score_and_compile, image, target)
+        report = context.in_child("markers", _score_and_compile, image, target)
         derivatives = {"mind": _store(context.storage, target), "score": report}
     _record(context, version_id, derivatives)
     return {"asset_version_id": version_id, "score": report["score"]}

@@ -11,13 +11,16 @@ import importlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ar_service.jobs import isolation
 from ar_service.settings import Settings
 from ar_service.storage import Storage
 from hue_errors import ConfigError
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -38,6 +41,24 @@ class JobContext:
     def session(self) -> Iterator[Session]:
         with self.session_factory() as session, session.begin():
             yield session
+
+    def in_child(
+        self,
+        what: str,
+        function: Callable[..., T],
+        *args: Any,
+        progress: isolation.Progress | None = None,
+        **kwargs: Any,
+    ) -> T:
+        """:func:`isolation.in_child` under the job's time limit (HUE_AR_JOB_TIME_LIMIT_SECONDS)."""
+        return isolation.in_child(
+            what,
+            function,
+            *args,
+            progress=progress,
+            time_limit_s=self.settings.job_time_limit_seconds,
+            **kwargs,
+        )
 
 
 Handler = Callable[[JobContext, dict[str, Any]], dict[str, Any]]

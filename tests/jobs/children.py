@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import ctypes
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 from hue_errors import InvalidInput
 
@@ -24,3 +29,14 @@ def divide(numerator: int) -> float:
 
 def crash() -> None:
     ctypes.string_at(0)  # reads address 0: SIGSEGV, as a native library's bug on a hostile file would
+
+
+def hang(pids: str) -> None:
+    """Start a process (as the pipeline starts xatlas), write both ids to ``pids``, never return:
+    native code stuck in a loop on a pathological file."""
+    helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
+    written = Path(f"{pids}.part")
+    written.write_text(f"{os.getpid()} {helper.pid}\n")
+    written.rename(pids)  # the reader sees both ids or no file
+    while True:
+        time.sleep(60)

@@ -59,3 +59,19 @@ def job_row(services: Services, job_id: int) -> Job:
         job = session.get(Job, job_id)
         assert job is not None
         return job
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie, ended but not yet waited for, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def wait_until_ended(pids: Path) -> None:
+    """Every process whose id ``pids`` lists ends (SIGKILL lands within moments; 60 s is a hang)."""
+    ids = [int(pid) for pid in pids.read_text().split()]
+    assert ids, f"{pids} lists no process"
+    wait_for(lambda: not any(running(pid) for pid in ids), 60, f"processes {ids} to end")

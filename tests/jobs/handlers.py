@@ -9,6 +9,7 @@ from typing import Any
 
 from ar_service.jobs.registry import JobContext, handler
 from hue_errors import StorageError
+from tests.jobs import children
 
 
 @handler("test.write_chunks")
@@ -34,3 +35,10 @@ def write_chunks(context: JobContext, payload: dict[str, Any]) -> dict[str, Any]
     with log.open("a") as out:
         out.write(f"completed {context.job_id}\n")
     return {"key": stored.key, "bytes": stored.size}
+
+
+@handler("test.hang")
+def hang(context: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """A job whose child never returns, as native code stuck on a pathological file would."""
+    context.in_child("test", children.hang, payload["pids"])
+    return {}

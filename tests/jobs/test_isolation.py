@@ -1,12 +1,21 @@
-"""Jobs' library calls run in a child process: answers, progress and errors come back, a crash stays."""
+"""Jobs' library calls run in a child process: answers, progress and errors come back, a crash stays,
+a hang is stopped at the time limit."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
-from ar_service.jobs.isolation import ChildStopped, in_child
+from ar_service.db import upgrade
+from ar_service.jobs.isolation import ChildStopped, TimeLimitExceeded, in_child
+from ar_service.models import JobState
+from ar_service.services import Services
+from ar_service.settings import Settings
 from hue_errors import InvalidInput
 from tests.jobs import children
+from tests.jobs.conftest import job_row, wait_until_ended
 
 
 def test_the_child_returns_the_result_and_relays_progress() -> None:
@@ -31,3 +40,32 @@ def test_a_crash_in_native_code_ends_the_child_only() -> None:
         ChildStopped, match=r"pipeline: the processing stopped .* \(killed by SIGSEGV: the file"
     ):
         in_child("pipeline", children.crash)
+
+
+def test_a_child_past_its_time_limit_is_killed_with_the_process_it_started(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    limit = r"^pipeline: stopped after 2 s, the time limit of a job"
+    with pytest.raises(TimeLimitExceeded, match=limit) as raised:
+        in_child("pipeline", children.hang, str(pids), time_limit_s=2)
+    assert raised.value.code == "time_limit" and not raised.value.retryable
+    wait_until_ended(pids)
+
+
+def test_a_job_past_its_time_limit_fails_at_once_with_what_to_do(
+    job_settings: Settings, tmp_path: Path
+) -> None:
+    upgrade(job_settings.database_url)
+    services = Services.build(replace(job_settings, job_time_limit_seconds=2))
+    try:
+        with services.session_factory.begin() as session:
+            job_id = services.queue.enqueue(session, "test.hang", {"pids": str(tmp_path / "pids")}).id
+        assert services.queue.runner.run(job_id)
+        job = job_row(services, job_id)
+    finally:
+        services.close()
+    outcome = (job.state, job.error_code, job.attempts, job.max_attempts)
+    assert outcome == (JobState.FAILED, "time_limit", 1, 3), "a hang is not retried"
+    assert job.error_message is not None
+    assert job.error_message.startswith("test: stopped after 2 s, the time limit of a job")
+    assert "too large or pathological" in job.error_message and "raise the limit" in job.error_message
+    wait_until_ended(tmp_path / "pids")
