@@ -18,8 +18,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-# Ids beyond a signed 64-bit integer cannot exist, and would overflow the database driver.
-MAX_ID = 2**63 - 1
+# Keys are INTEGER columns: 32 bits on PostgreSQL, which raises on a larger bound parameter
+# (SQLite's are 64 bits), so no id can be larger and a larger one is refused before any query.
+MAX_ID = 2**31 - 1
 
 
 def parse_id(text: str) -> int:

@@ -11,7 +11,7 @@ from ar_service.models import Role
 from ar_service.models.base import MAX_ID, parse_id
 from tests.admin.conftest import World, sign_in
 
-# One past the largest signed 64-bit integer, and a number far beyond it.
+# One past the largest key (PostgreSQL's INTEGER), and a number beyond any 64-bit integer.
 TOO_BIG = (str(MAX_ID + 1), "99999999999999999999")
 SITE_FORM = {"slug": "dai-noi", "names-vi": "Đại Nội", "names-en": "Imperial City"}
 
