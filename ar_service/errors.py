@@ -13,7 +13,14 @@ log = logging.getLogger(__name__)
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    """problem+json for the API, for any URL naming a JSON document (``/preview/<token>/scene.json``,
+    ``/admin/jobs/<id>.json``) and for clients that ask for JSON; a page for everyone else."""
+    path = request.path
+    return (
+        path.startswith("/api/")
+        or path.endswith(".json")
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def problem(status: int, title: str, detail: str, code: str) -> Response:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, current_app, jsonify, render_template, url_for
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadData, URLSafeSerializer
 from werkzeug.wrappers import Response
 
 from ar_service.i18n import LANGUAGE_NAMES, select_language
 from ar_service.models import SceneVersion, Site
+from ar_service.models.base import MAX_ID
 from ar_service.public.manifest import version_manifest
 from ar_service.public.views import file_url
 from ar_service.services import db
@@ -30,15 +31,31 @@ def preview_token(version_id: int, expires: dt.datetime) -> str:
     return str(_serializer().dumps([version_id, int(expires.timestamp())]))
 
 
-def _previewed(token: str) -> tuple[Site, SceneVersion]:
+def _payload(token: str) -> tuple[int, int]:
+    """(version id, expiry in Unix seconds) of a token this server signed, or NotFound.
+
+    The signature proves who made the token, not its shape: anything but ``[id, expiry]`` with
+    an id from 1 to ``MAX_ID`` (a larger one overflows PostgreSQL's INTEGER) and an integer expiry
+    (not a bool, float or string) is refused here, once, before the values are used.
+    """
     try:
-        version_id, expires = _serializer().loads(token)
-    except (BadSignature, ValueError, TypeError):
-        raise NotFound("this preview link is not valid; ask the developer API for a new one") from None
-    if dt.datetime.now(dt.UTC).timestamp() >= int(expires):
+        payload = _serializer().loads(token)
+    except BadData:
+        payload = None
+    match payload:
+        case [int() as version_id, int() as expires] if (
+            not isinstance(version_id, bool) and not isinstance(expires, bool) and 0 < version_id <= MAX_ID
+        ):
+            return version_id, expires
+    raise NotFound("this preview link is not valid; ask the developer API for a new one")
+
+
+def _previewed(token: str) -> tuple[Site, SceneVersion]:
+    version_id, expires = _payload(token)
+    if dt.datetime.now(dt.UTC).timestamp() >= expires:
         raise NotFound("this preview link has expired; ask the developer API for a new one")
     session = db()
-    version = session.get(SceneVersion, int(version_id))
+    version = session.get(SceneVersion, version_id)
     site = session.get(Site, version.scene.site_id) if version is not None else None
     if version is None or site is None:
         raise NotFound("the previewed scene version no longer exists")
