@@ -8,6 +8,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from ar_service.auth import csrf, init_auth
 from ar_service.compression import init_compression
+from ar_service.conditional import init_conditional
 from ar_service.errors import register_error_handlers
 from ar_service.i18n import select_language
 from ar_service.models.base import MAX_ID
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["hue_ar"] = Services.build(settings)
     Babel(app, locale_selector=select_language)
+    init_conditional(app)
     init_compression(app)
     app.teardown_appcontext(close_db)
     init_auth(app)

@@ -43,8 +43,8 @@ def site_scene(slug: str) -> Response:
     response = Response(body, mimetype="application/json")
     response.headers["Cache-Control"] = "public, max-age=60"
     response.vary.add("Accept-Language")
-    response.add_etag()
-    return response.make_conditional(request)
+    response.add_etag()  # preconditions are judged on the body sent, once compressed (compression.py)
+    return response
 
 
 def _event_kind(value: Any) -> EventKind:

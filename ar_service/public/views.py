@@ -90,8 +90,8 @@ def site(slug: str) -> Response | tuple[str, int]:
     response.headers["Content-Language"] = language
     response.vary.add("Accept-Language")
     response.vary.add("Save-Data")
-    response.add_etag()
-    return response.make_conditional(request)
+    response.add_etag()  # preconditions are judged on the body sent, once compressed (compression.py)
+    return response
 
 
 @bp.get("/files/<path:key>")
