@@ -95,7 +95,8 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
 @click.option("--workers", default=1, show_default=True, type=int, help="Worker threads in this process.")
 @with_appcontext
 def worker(workers: int) -> None:
-    """Run a job worker (production: one or more per machine)."""
+    """Run a job worker (production: one or more per machine). On SIGTERM it takes no new job and
+    lets running ones finish for HUE_AR_WORKER_SHUTDOWN_GRACE_SECONDS, then hands them back."""
     _set_up_services().queue.run_worker(workers=workers)
 
 

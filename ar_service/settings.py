@@ -47,6 +47,10 @@ class Settings:
     # worker runs in 30 s: some 5 minutes if the work grew linearly. 30 minutes leaves six times
     # that for the stages that grow faster and for a loaded machine, and frees a hung worker in half an hour.
     job_time_limit_seconds: int = 30 * 60
+    # On SIGTERM a worker takes no new job and gives those it runs this long to finish, then puts
+    # them back in the queue with the attempt uncounted (a few seconds more). That must end before
+    # the supervisor kills it (Kubernetes waits 30 s, systemd 90 s), or the attempt counts.
+    worker_shutdown_grace_seconds: int = 20
     job_modules: tuple[str, ...] = ()
     max_upload_bytes: int = 1024 * 1024 * 1024
     testing: bool = False
@@ -77,6 +81,7 @@ class Settings:
             job_lease_seconds=_int(get, "JOB_LEASE_SECONDS", 60, minimum=1),
             job_max_attempts=_int(get, "JOB_MAX_ATTEMPTS", 3, minimum=1),
             job_time_limit_seconds=_int(get, "JOB_TIME_LIMIT_SECONDS", 30 * 60, minimum=1),
+            worker_shutdown_grace_seconds=_int(get, "WORKER_SHUTDOWN_GRACE_SECONDS", 20, minimum=0),
             job_modules=tuple(m for m in (get("JOB_MODULES") or "").split(",") if m),
             max_upload_bytes=_int(get, "MAX_UPLOAD_BYTES", 1024**3, minimum=1024),
         )

@@ -22,6 +22,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from multiprocessing import util
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["pipeline.run", "markers.images", "markers.mind.compile", "markers.score"])
 _POLL_S = 0.5
+_RUNNING: set[int] = set()  # the ids of this process's children that run now
+_RUNNING_LOCK = threading.Lock()
 
 
 class ChildStopped(HueARError):
@@ -76,8 +79,14 @@ def in_child(
     child.start()  # the first call waits for the fork server to import the libraries: not the child's time
     deadline = None if time_limit_s is None else time.monotonic() + time_limit_s
     sender.close()  # the child holds the only sending end: the pipe ends when the child does
+    pid = child.pid
+    assert pid is not None, "a started process has an id"
+    with _RUNNING_LOCK:
+        _RUNNING.add(pid)
     try:
-        while child.is_alive() or receiver.poll():
+        # The pipe, not child.is_alive(), says when the child has ended: is_alive() asks the fork
+        # server, and one killed meanwhile (a supervisor's SIGTERM to every process) says "ended".
+        while True:
             if stop is not None and stop.is_set():
                 raise Interrupted(f"{what}: stopped because the worker is shutting down")
             wait = _POLL_S
@@ -104,10 +113,12 @@ def in_child(
                 raise RuntimeError(f"{what}: {summary}")
     finally:
         if child.is_alive():
-            _kill_group(child.pid)
+            _kill_group(pid)
             child.kill()  # in case it was stopped before it could lead a group
         child.join()
-        _kill_group(child.pid)  # what it started and left behind (a crash skips their clean-up)
+        _kill_group(pid)  # what it started and left behind (a crash skips their clean-up)
+        with _RUNNING_LOCK:
+            _RUNNING.discard(pid)
         receiver.close()
     raise ChildStopped(f"{what}: the processing stopped before it finished ({_ending(child.exitcode)})")
 
@@ -127,13 +138,26 @@ def _overran(what: str, limit_s: float | None) -> str:
     )
 
 
-def _kill_group(pid: int | None) -> None:
+def _kill_group(pid: int) -> None:
     """SIGKILL the process group a child leads. The kernel gives no new process a group's id while
     any member lives, so even after the child is reaped its id names only what it left behind."""
-    if pid is None:
-        return
     with contextlib.suppress(ProcessLookupError, PermissionError):  # no such group (left, or never formed)
         os.killpg(pid, signal.SIGKILL)
+
+
+def _kill_running_children() -> None:
+    """Kill the children still running when this process exits (a worker that stopped before its
+    job threads could), with what they started. They ignore SIGTERM, which multiprocessing's exit
+    handler sends its daemon children before it waits for them: run before it (exit priority ≥ 0)."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for pid in running:
+        _kill_group(pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)  # in case it was stopped before it could lead a group
+
+
+util.Finalize(None, _kill_running_children, exitpriority=10)
 
 
 def _ending(exit_code: int | None) -> str:
@@ -154,8 +178,12 @@ def _child_main(
     relay: bool,
 ) -> None:
     # A group of its own: the parent can then kill the child with whatever it starts, and a
-    # terminal's Ctrl-C reaches only the worker, which decides what happens to the job.
+    # terminal's Ctrl-C reaches only the worker, which decides what happens to the job. So is a
+    # supervisor's SIGTERM to every process (systemd's default) ignored, by what the child starts
+    # too: a worker stopping gracefully lets the job finish or hands it back, and kills the child.
     os.setpgid(0, 0)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
     if relay:
         kwargs = {**kwargs, "progress": lambda stage, fraction: sender.send(("progress", stage, fraction))}
     try:

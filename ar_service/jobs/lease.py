@@ -1,4 +1,4 @@
-"""Leases on job rows: claim, renew, finish, and reconcile after a worker crash.
+"""Leases on job rows: claim, renew, finish or release, and reconcile after a worker crash.
 
 Every change is one conditional UPDATE, so several workers on several machines can
 race for the same row and exactly one wins.
@@ -102,6 +102,23 @@ def finish(
         update(Job)
         .where(Job.id == job_id, Job.lease_owner == owner, Job.state == JobState.RUNNING)
         .values(**values),
+    )
+
+
+def release(session: Session, job_id: int, owner: str) -> bool:
+    """Put a job this worker holds back in the queue without counting the attempt: the worker is
+    shutting down, the job did not fail. False if the worker no longer holds it."""
+    return _changed(
+        session,
+        update(Job)
+        .where(Job.id == job_id, Job.lease_owner == owner, Job.state == JobState.RUNNING)
+        .values(
+            state=JobState.QUEUED,
+            lease_owner=None,
+            lease_expires_at=None,
+            attempts=Job.attempts - 1,
+            enqueued_at=utcnow(),
+        ),
     )
 
 

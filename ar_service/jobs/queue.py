@@ -8,7 +8,9 @@ runs periodically.
 from __future__ import annotations
 
 import logging
+import signal
 import threading
+import time
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
@@ -26,6 +28,8 @@ from hue_errors import InvalidInput
 
 log = logging.getLogger(__name__)
 _PENDING = "hue_ar_pending_jobs"
+# How long a stopping worker waits for the jobs it handed back to kill their children.
+_WIND_DOWN_S = 5.0
 
 
 def make_huey(settings: Settings) -> Huey:
@@ -49,6 +53,41 @@ class _EmbeddedConsumer(Consumer):  # type: ignore[misc]
         """Signals belong to the web server's main thread; this consumer runs beside it."""
 
 
+class _WorkerConsumer(Consumer):  # type: ignore[misc]
+    """`hue-ar worker`'s consumer. SIGTERM (a deploy, a supervisor's stop) is graceful: no new job
+    is taken, the running ones get HUE_AR_WORKER_SHUTDOWN_GRACE_SECONDS to finish, then go back to
+    the queue with their attempts uncounted. SIGINT, or a second SIGTERM, hands them back at once.
+    (Huey's own default, SIGTERM at once, leaves them to the reconciler: an attempt each.)"""
+
+    def __init__(self, huey: Huey, runner: JobRunner, *, workers: int, grace_s: int) -> None:
+        super().__init__(
+            huey,
+            workers=workers,
+            periodic=False,
+            worker_type="thread",
+            graceful_signal="TERM",
+            shutdown_timeout=grace_s,
+        )
+        self._runner = runner
+        self._grace_s = grace_s
+
+    def stop(self, graceful: bool = False) -> None:
+        self._runner.draining.set()
+        log.warning(
+            "worker stopping: no new jobs; those running get %s s to finish, then go back to the queue",
+            self._grace_s if graceful else 0,
+        )
+        super().stop(graceful=graceful)
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):  # handing back already: nothing to hurry
+                signal.signal(signum, signal.SIG_IGN)
+        # Huey cannot interrupt a worker thread: the jobs still running are handed back from here.
+        self._runner.hand_back()
+        deadline = time.monotonic() + _WIND_DOWN_S
+        for _, thread in self.worker_threads:  # their children are killed within a poll
+            thread.join(max(deadline - time.monotonic(), 0))
+
+
 class JobQueue:
     """Enqueue jobs and run workers, over one Huey instance and the job table."""
 
@@ -56,7 +95,7 @@ class JobQueue:
         load_handlers(settings.job_modules)
         self.settings = settings
         self.session_factory = session_factory
-        self.runner = JobRunner(session_factory, storage, settings)
+        self.runner = JobRunner(session_factory, storage, settings, requeue=self.push)
         self.huey = make_huey(settings)
         self._task = self.huey.task(name="run_job")(self.runner.run)
         self._stop = threading.Event()
@@ -131,7 +170,9 @@ class JobQueue:
         """Block running a consumer in this process (`hue-ar worker`), with the reconciler beside it."""
         self.reconcile()
         threading.Thread(target=self._reconcile_loop, name="hue-ar-reconcile", daemon=True).start()
-        consumer = self.huey.create_consumer(workers=workers, periodic=False, worker_type="thread")
+        consumer = _WorkerConsumer(
+            self.huey, self.runner, workers=workers, grace_s=self.settings.worker_shutdown_grace_seconds
+        )
         try:
             consumer.run()
         finally:

@@ -8,9 +8,10 @@ is run again, and re-running it rewrites the same content-addressed outputs.
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,13 +26,15 @@ T = TypeVar("T")
 
 @dataclass
 class JobContext:
-    """What a handler may use: the database, the object store, settings, and progress reporting."""
+    """What a handler may use: the database, the object store, settings, and progress reporting;
+    ``stop`` is set when the worker shuts down and hands the job back."""
 
     job_id: int
     session_factory: sessionmaker[Session]
     storage: Storage
     settings: Settings
     report: Callable[[str, float], None]
+    stop: threading.Event = field(default_factory=threading.Event)
 
     def progress(self, stage: str, fraction: float) -> None:
         """Record the current stage and overall progress (0–1); also renews the job's lease."""
@@ -50,13 +53,15 @@ class JobContext:
         progress: isolation.Progress | None = None,
         **kwargs: Any,
     ) -> T:
-        """:func:`isolation.in_child` under the job's time limit (HUE_AR_JOB_TIME_LIMIT_SECONDS)."""
+        """:func:`isolation.in_child` under the job's time limit (HUE_AR_JOB_TIME_LIMIT_SECONDS),
+        stopped (Interrupted) if the worker hands the job back."""
         return isolation.in_child(
             what,
             function,
             *args,
             progress=progress,
             time_limit_s=self.settings.job_time_limit_seconds,
+            stop=self.stop,
             **kwargs,
         )
 

@@ -1,4 +1,5 @@
-"""Running one job under a lease, with a heartbeat, and sorting out how it ended."""
+"""Running one job under a lease, with a heartbeat, and sorting out how it ended; handing jobs back
+to the queue when the worker shuts down."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ar_service.jobs import lease
+from ar_service.jobs.isolation import Interrupted
 from ar_service.jobs.registry import HANDLERS, JobContext
 from ar_service.models import Job
 from ar_service.settings import Settings
@@ -28,15 +31,32 @@ def worker_id() -> str:
 
 
 class JobRunner:
-    """Runs jobs by id; safe to call for a job another worker already took (it does nothing)."""
+    """Runs jobs by id; safe to call for a job another worker already took (it does nothing).
 
-    def __init__(self, session_factory: sessionmaker[Session], storage: Storage, settings: Settings) -> None:
+    ``requeue`` puts a job id back on the queue: for a job taken, or handed back, while this
+    runner shuts down."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        storage: Storage,
+        settings: Settings,
+        requeue: Callable[[int], None] | None = None,
+    ) -> None:
         self.session_factory = session_factory
         self.storage = storage
         self.settings = settings
+        self.requeue = requeue
+        self.draining = threading.Event()  # set: claim no new job
+        self.stopping = threading.Event()  # set: jobs' children are killed, their jobs handed back
+        self._held: dict[int, str] = {}  # job id → lease owner, for the jobs running now
+        self._held_lock = threading.Lock()
 
     def run(self, job_id: int) -> bool:
         """Claim and run job ``job_id``; True if this call ran it."""
+        if self.draining.is_set():
+            self._requeue(job_id)  # taken off the queue while shutting down: another worker's
+            return False
         owner = worker_id()
         lease_s = self.settings.job_lease_seconds
         with self.session_factory.begin() as session:
@@ -50,10 +70,31 @@ class JobRunner:
                 job.attempts,
                 job.max_attempts,
             )
+        with self._held_lock:
+            self._held[job_id] = owner
+        try:
+            self._run_claimed(job_id, owner, kind, payload, attempts, max_attempts)
+        finally:
+            with self._held_lock:
+                self._held.pop(job_id, None)
+        return True
+
+    def hand_back(self) -> list[int]:
+        """Stop the jobs running now (their children are killed) and put them back in the queue
+        with their attempts uncounted; the ids handed back. For a worker that shuts down."""
+        self.draining.set()
+        self.stopping.set()
+        with self._held_lock:
+            held = list(self._held.items())
+        return [job_id for job_id, owner in held if self._release(job_id, owner)]
+
+    def _run_claimed(
+        self, job_id: int, owner: str, kind: str, payload: dict[str, Any], attempts: int, max_attempts: int
+    ) -> None:
         handler = HANDLERS.get(kind)
         if handler is None:
             self._finish(job_id, owner, error=("unknown_kind", f"no handler for job kind {kind!r}"))
-            return True
+            return
 
         stop = threading.Event()
         heartbeat = threading.Thread(target=self._heartbeat, args=(job_id, owner, stop), daemon=True)
@@ -65,8 +106,11 @@ class JobRunner:
                 storage=self.storage,
                 settings=self.settings,
                 report=lambda stage, fraction: self._report(job_id, owner, stage, fraction),
+                stop=self.stopping,
             )
             result = handler(context, payload)
+        except Interrupted:
+            self._release(job_id, owner)
         except HueARError as exc:
             # Bad input or a budget failure: running it again gives the same answer; a storage
             # outage may pass, so such a job goes back to the queue while attempts remain.
@@ -86,7 +130,27 @@ class JobRunner:
         finally:
             stop.set()
             heartbeat.join()
-        return True
+
+    def _release(self, job_id: int, owner: str) -> bool:
+        """Hand one job back (if this worker still holds it) and queue it again."""
+        try:
+            with self.session_factory.begin() as session:
+                released = lease.release(session, job_id, owner)
+        except SQLAlchemyError:  # its lease expires, and the reconciler retries it (an attempt counted)
+            log.exception("job %s: could not hand it back to the queue", job_id)
+            return False
+        if released:
+            log.warning("job %s: handed back to the queue, attempt uncounted: the worker is stopping", job_id)
+            self._requeue(job_id)
+        return released
+
+    def _requeue(self, job_id: int) -> None:
+        if self.requeue is None:
+            return  # the reconciler queues it again once its message looks lost
+        try:
+            self.requeue(job_id)
+        except Exception:  # the queue is down: the same
+            log.exception("job %s: could not put it back on the queue; the reconciler will", job_id)
 
     def _report(self, job_id: int, owner: str, stage: str, fraction: float) -> None:
         """Record progress; a database hiccup costs this report, not the job (the heartbeat holds

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -13,7 +16,7 @@ from ar_service.db import upgrade
 from ar_service.models import Job
 from ar_service.services import Services
 from ar_service.settings import Settings
-from tests.conftest import embedded_settings
+from tests.conftest import REPO, embedded_settings
 
 JOB_MODULE = "tests.jobs.handlers"
 
@@ -75,3 +78,30 @@ def wait_until_ended(pids: Path) -> None:
     ids = [int(pid) for pid in pids.read_text().split()]
     assert ids, f"{pids} lists no process"
     wait_for(lambda: not any(running(pid) for pid in ids), 60, f"processes {ids} to end")
+
+
+def start_worker(settings: Settings, log: Path, **variables: object) -> subprocess.Popen[bytes]:
+    """A `hue-ar worker` process on ``settings``, leading a session of its own, output to ``log``;
+    ``variables`` are more HUE_AR_* settings (``WORKER_SHUTDOWN_GRACE_SECONDS=1``)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        "HUE_AR_INSTANCE_PATH": str(settings.instance_path),
+        "HUE_AR_DATABASE_URL": settings.database_url,
+        "HUE_AR_STORAGE_URL": settings.storage_url,
+        "HUE_AR_QUEUE_URL": settings.queue_url,
+        "HUE_AR_SECRET_KEY": "test",
+        "HUE_AR_JOB_MODULES": ",".join(settings.job_modules),
+        "HUE_AR_JOB_LEASE_SECONDS": str(settings.job_lease_seconds),
+        "HUE_AR_WORKER_MODE": "external",
+        **{f"HUE_AR_{name}": str(value) for name, value in variables.items()},
+    }
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "ar_service.cli", "worker"],
+            env=env,
+            cwd=REPO,
+            start_new_session=True,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )

@@ -23,6 +23,8 @@ def write_chunks(context: JobContext, payload: dict[str, Any]) -> dict[str, Any]
         with log.open("a") as out:
             out.write(f"progress {context.job_id} {i}\n")
         time.sleep(float(payload["delay_s"]))
+    while "gate" in payload and not Path(payload["gate"]).exists():  # held until the test opens it
+        time.sleep(0.05)
     if payload.get("fail_times", 0) > sum(
         1 for line in log.read_text().splitlines() if line == "attempt-fail"
     ):

@@ -4,43 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from ar_service.models import JobState
 from ar_service.services import Services
-from ar_service.settings import Settings
-from tests.conftest import REPO
-from tests.jobs.conftest import job_row, payload, wait_for
+from tests.jobs.conftest import job_row, payload, start_worker, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-def _worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-        "HUE_AR_INSTANCE_PATH": str(settings.instance_path),
-        "HUE_AR_DATABASE_URL": settings.database_url,
-        "HUE_AR_STORAGE_URL": settings.storage_url,
-        "HUE_AR_QUEUE_URL": settings.queue_url,
-        "HUE_AR_SECRET_KEY": "test",
-        "HUE_AR_JOB_MODULES": ",".join(settings.job_modules),
-        "HUE_AR_JOB_LEASE_SECONDS": str(settings.job_lease_seconds),
-        "HUE_AR_WORKER_MODE": "external",
-    }
-    with log.open("ab") as output:
-        return subprocess.Popen(
-            [sys.executable, "-m", "ar_service.cli", "worker"],
-            env=env,
-            cwd=REPO,
-            start_new_session=True,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
 
 
 def _crash_and_recover(services: Services, tmp_path: Path) -> None:
@@ -50,7 +22,7 @@ def _crash_and_recover(services: Services, tmp_path: Path) -> None:
             session, "test.write_chunks", payload(tmp_path, chunks=12, delay_s=0.25)
         ).id
     worker_log = tmp_path / "workers.log"
-    first = _worker(services.settings, worker_log)
+    first = start_worker(services.settings, worker_log)
     try:
         wait_for(
             lambda: log.exists() and log.read_text().count("progress") >= 3, 60, "the first worker to start"
@@ -59,7 +31,7 @@ def _crash_and_recover(services: Services, tmp_path: Path) -> None:
     finally:
         first.wait(10)
     assert job_row(services, job_id).state is JobState.RUNNING
-    second = _worker(services.settings, worker_log)
+    second = start_worker(services.settings, worker_log)
     try:
         wait_for(
             lambda: job_row(services, job_id).done, 90, "the second worker to finish the job", worker_log

@@ -3,19 +3,20 @@ a hang is stopped at the time limit."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from ar_service.db import upgrade
-from ar_service.jobs.isolation import ChildStopped, TimeLimitExceeded, in_child
+from ar_service.jobs.isolation import ChildStopped, Interrupted, TimeLimitExceeded, in_child
 from ar_service.models import JobState
 from ar_service.services import Services
 from ar_service.settings import Settings
 from hue_errors import InvalidInput
 from tests.jobs import children
-from tests.jobs.conftest import job_row, wait_until_ended
+from tests.jobs.conftest import job_row, wait_for, wait_until_ended
 
 
 def test_the_child_returns_the_result_and_relays_progress() -> None:
@@ -69,3 +70,16 @@ def test_a_job_past_its_time_limit_fails_at_once_with_what_to_do(
     assert job.error_message.startswith("test: stopped after 2 s, the time limit of a job")
     assert "too large or pathological" in job.error_message and "raise the limit" in job.error_message
     wait_until_ended(tmp_path / "pids")
+
+
+def test_a_stopped_child_is_killed_with_the_process_it_started(tmp_path: Path) -> None:
+    pids, stop = tmp_path / "pids", threading.Event()
+
+    def stop_once_started() -> None:
+        wait_for(pids.exists, 60, "the child to start")
+        stop.set()
+
+    threading.Thread(target=stop_once_started, daemon=True).start()
+    with pytest.raises(Interrupted, match=r"^markers: stopped because the worker is shutting down$"):
+        in_child("markers", children.hang, str(pids), stop=stop, time_limit_s=120)  # 120 s: a hang
+    wait_until_ended(pids)

@@ -159,3 +159,33 @@ def test_bad_input_fails_at_once_with_its_message(job_services: Services, tmp_pa
     job = job_row(job_services, job_id)
     assert (job.state, job.error_code, job.attempts) == (JobState.FAILED, "not_found", 1)
     assert job.error_message == "asset version 999 no longer exists"
+
+
+def test_a_released_job_goes_back_to_the_queue_with_its_attempt_uncounted(
+    job_services: Services, tmp_path: Path
+) -> None:
+    job_id = _enqueue(job_services, tmp_path)
+    with job_services.session_factory.begin() as session:
+        assert lease.claim(session, job_id, "worker-a", 60)
+    with job_services.session_factory.begin() as session:
+        assert not lease.release(session, job_id, "worker-b"), "only the holder hands a job back"
+        assert lease.release(session, job_id, "worker-a")
+    job = job_row(job_services, job_id)
+    assert (job.state, job.attempts, job.lease_owner, job.lease_expires_at) == (
+        JobState.QUEUED,
+        0,
+        None,
+        None,
+    )
+
+
+def test_a_stopping_runner_puts_a_job_it_is_given_back_on_the_queue(
+    job_services: Services, tmp_path: Path
+) -> None:
+    job_id = _enqueue(job_services, tmp_path)
+    queued = [task.args[0] for task in job_services.queue.huey.pending()]
+    job_services.queue.runner.draining.set()
+    assert not job_services.queue.runner.run(job_id)
+    job = job_row(job_services, job_id)
+    assert (job.state, job.attempts) == (JobState.QUEUED, 0)
+    assert [task.args[0] for task in job_services.queue.huey.pending()] == [*queued, job_id]

@@ -33,6 +33,7 @@ def test_postgres_url_gets_the_psycopg_driver(tmp_path: Path) -> None:
         ("JOB_LEASE_SECONDS", "soon"),
         ("JOB_MAX_ATTEMPTS", "0"),
         ("JOB_TIME_LIMIT_SECONDS", "30m"),
+        ("WORKER_SHUTDOWN_GRACE_SECONDS", "-1"),
     ],
 )
 def test_bad_setting_names_the_variable(tmp_path: Path, name: str, value: str) -> None:

@@ -1,0 +1,114 @@
+"""A worker sent SIGTERM (a deploy) takes no new job, lets a running one finish within the grace
+period, and hands back what outlasts it without counting the attempt."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ar_service.models import JobState
+from ar_service.services import Services
+from tests.jobs.conftest import job_row, payload, start_worker, wait_for, wait_until_ended
+
+pytestmark = pytest.mark.slow
+STOPPING = "worker stopping: no new jobs"
+
+
+def _enqueue(services: Services, kind: str, work: dict[str, object]) -> int:
+    with services.session_factory.begin() as session:
+        return services.queue.enqueue(session, kind, work).id
+
+
+def _running(services: Services, job_id: int) -> bool:
+    return job_row(services, job_id).state is JobState.RUNNING
+
+
+def _exit_status(worker: subprocess.Popen[bytes], log: Path) -> int:
+    """The worker's exit status once it ends (60 s: a worker that does not stop is a hang)."""
+    try:
+        return worker.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+        raise AssertionError(f"the worker did not stop\n{log.read_text()[-3000:]}") from None
+
+
+def test_sigterm_lets_the_running_job_finish_and_takes_no_new_one(
+    job_services: Services, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    jobs = [_enqueue(job_services, "test.write_chunks", payload(tmp_path, gate=str(gate))) for _ in range(2)]
+    worker_log = tmp_path / "worker.log"
+    worker = start_worker(job_services.settings, worker_log, WORKER_SHUTDOWN_GRACE_SECONDS=60)
+    try:
+        wait_for(lambda: any(_running(job_services, j) for j in jobs), 60, "a job to start", worker_log)
+        os.killpg(worker.pid, signal.SIGTERM)
+        wait_for(lambda: STOPPING in worker_log.read_text(), 60, "the worker to stop", worker_log)
+        gate.touch()  # the running job may finish now, and the worker could take the other
+        status = _exit_status(worker, worker_log)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(10)
+    finished, waiting = sorted((job_row(job_services, j) for j in jobs), key=lambda job: job.attempts)[::-1]
+    assert status == 0, worker_log.read_text()[-3000:]
+    assert (finished.state, finished.attempts) == (JobState.SUCCEEDED, 1)
+    assert (waiting.state, waiting.attempts) == (JobState.QUEUED, 0), "no new job after SIGTERM"
+
+
+def test_a_job_that_outlasts_the_grace_period_goes_back_with_its_attempt_uncounted(
+    job_services: Services, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    job_id = _enqueue(job_services, "test.write_chunks", payload(tmp_path, gate=str(gate)))
+    worker_log = tmp_path / "worker.log"
+    first = start_worker(job_services.settings, worker_log, WORKER_SHUTDOWN_GRACE_SECONDS=1)
+    try:
+        wait_for(lambda: _running(job_services, job_id), 60, "the job to start", worker_log)
+        os.killpg(first.pid, signal.SIGTERM)
+        assert _exit_status(first, worker_log) == 0, worker_log.read_text()[-3000:]
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait(10)
+    job = job_row(job_services, job_id)
+    assert (job.state, job.attempts, job.lease_owner, job.error_code) == (JobState.QUEUED, 0, None, None)
+    gate.touch()
+    second = start_worker(job_services.settings, worker_log)
+    try:
+        wait_for(lambda: job_row(job_services, job_id).done, 60, "another worker to finish it", worker_log)
+    finally:
+        second.terminate()
+        second.wait(20)
+    job = job_row(job_services, job_id)
+    assert (job.state, job.attempts) == (JobState.SUCCEEDED, 1)
+    assert (tmp_path / "handler.log").read_text().count("completed") == 1
+
+
+def test_a_job_in_a_child_is_handed_back_and_the_child_killed_even_if_sigterm_reached_it(
+    job_services: Services, tmp_path: Path
+) -> None:
+    pids = tmp_path / "pids"
+    job_id = _enqueue(job_services, "test.hang", {"pids": str(pids)})
+    worker_log = tmp_path / "worker.log"
+    worker = start_worker(job_services.settings, worker_log, WORKER_SHUTDOWN_GRACE_SECONDS=1)
+    try:
+        wait_for(pids.exists, 60, "the job's child to start", worker_log)
+        # As systemd stops a service: SIGTERM to every process, the job's child and its own too.
+        os.killpg(worker.pid, signal.SIGTERM)
+        for pid in pids.read_text().split():
+            os.kill(int(pid), signal.SIGTERM)
+        status = _exit_status(worker, worker_log)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(10)
+    assert status == 0, worker_log.read_text()[-3000:]
+    job = job_row(job_services, job_id)
+    assert (job.state, job.attempts, job.error_code) == (JobState.QUEUED, 0, None), job.error_message
+    assert job_id in [task.args[0] for task in job_services.queue.huey.pending()], "back on the queue"
+    wait_until_ended(pids)
