@@ -24,6 +24,12 @@ def select_language() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "vi"
 
 
+def served_language(tag: str) -> str | None:
+    """The served language a BCP 47 tag names by its primary subtag ("en-US", "zh-Hant-TW"), or None."""
+    primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in LANGUAGES else None
+
+
 def viewer_strings() -> dict[str, str]:
     """The viewer's UI text in the request's language (keys as in web/src/strings.js)."""
     return {

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from ar_service.api.views import bp
 from ar_service.bundles import scene_schema
 from ar_service.models.base import MAX_ID
+from ar_service.settings import LANGUAGES
 
 PROBLEM = {"$ref": "#/components/responses/Problem"}
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
@@ -23,7 +24,17 @@ BEACON: dict[str, Any] = {
     "properties": {
         "site": {"type": "string"},
         "event": EVENT_KIND,
-        "language": {"type": "string"},
+        "language": {
+            "type": "string",
+            "description": (
+                f"The page's language, a BCP 47 tag. It is counted as one of {', '.join(LANGUAGES)}: a"
+                " region or script subtag is dropped (`en-US` counts as `en`), and a language outside"
+                " these, or none, counts as the one the request negotiates (`?lang=`, `Accept-Language`,"
+                " else `vi`), as its page did."
+                " Not a string: 400."
+            ),
+            "examples": ["vi", "en-US"],
+        },
         "device": {"type": "string", "description": "Ignored: the server classes the User-Agent itself."},
         "detail": {"type": "string", "maxLength": 40},
         "events": {
@@ -265,7 +276,12 @@ PATHS: dict[str, Any] = {
                     "text/plain": {"schema": BEACON},
                 },
             },
-            "responses": {"204": {"description": "Counted."}, "400": PROBLEM, "404": PROBLEM},
+            "responses": {
+                "204": {"description": "Counted."},
+                "400": PROBLEM,
+                "404": PROBLEM,
+                "413": PROBLEM,  # over 4 KiB, refused unread
+            },
         }
     },
     "/schema/scene.json": {

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from ar_service.analytics import visit_row
 from ar_service.api.body import json_object
-from ar_service.i18n import select_language
+from ar_service.i18n import select_language, served_language
 from ar_service.models import EventKind, Site, SiteStatus
 from ar_service.public.manifest import build_manifest
 from ar_service.public.views import file_url
@@ -75,6 +75,18 @@ def _beacon_events(data: dict[str, Any]) -> list[tuple[EventKind, str]]:
     return [(_event_kind(event.get("event")), str(event.get("detail", ""))) for event in events]
 
 
+def _beacon_language(value: Any) -> str:
+    """One of the served languages: a region or script subtag is dropped ("en-US" counts as en), and
+    an absent or unserved language counts as the one this request negotiates, as its page did, so the
+    statistics keep only those labels. An unserved tag is not refused: sendBeacon never sees the
+    answer, so a 400 would lose the visit's events."""
+    if value is None or value == "":
+        return select_language()
+    if not isinstance(value, str):
+        raise InvalidInput('beacon: "language" must be a language tag such as "vi" or "en-US"')
+    return served_language(value) or select_language()
+
+
 @bp.post("/beacons")
 def beacon() -> tuple[str, int]:
     """Count viewer events (page, AR started, marker found, error), one or a visit's batch; no identifier."""
@@ -82,7 +94,7 @@ def beacon() -> tuple[str, int]:
     data = json_object("beacon", example, BEACON_MAX_BYTES)
     events = _beacon_events(data)
     site = _active_site(str(data.get("site", "")))
-    language = str(data.get("language") or select_language())
+    language = _beacon_language(data.get("language"))
     agent = request.user_agent.string
     rows = [visit_row(site.id, kind, language=language, user_agent=agent, detail=d) for kind, d in events]
     services().visits.record(rows)
