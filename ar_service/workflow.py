@@ -1,24 +1,80 @@
 """Scene review workflow shared by the curator workspace and the API; every move is audited.
 
 Functions take a session, ids and the acting user's id, raise hue_errors, and leave the commit to the caller.
+Each first locks the version's scene until that commit, then reads it afresh: two curators' moves on one
+scene (publish and publish, publish and roll back) run one after the other, each on the other's outcome,
+and one made from a page that showed another published version than the scene has now is refused (409).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ar_service.models import AuditLog, SceneState, SceneVersion
-from hue_errors import InvalidInput, NotFound
+from ar_service.models import AuditLog, Scene, SceneState, SceneVersion
+from hue_errors import Conflict, InvalidInput, NotFound
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the curator's page showed when they chose a move: the published version's id (None:
+    nothing was published). A move that would act on something else is refused (409)."""
+
+    published_id: int | None
 
 
 def _version(session: Session, version_id: int) -> SceneVersion:
-    version = session.get(SceneVersion, version_id)
-    if version is None:
+    """The version, its scene locked for this transaction, both read after the lock was taken."""
+    scene_id = session.scalar(select(SceneVersion.scene_id).where(SceneVersion.id == version_id))
+    if scene_id is None:
         raise NotFound(f"scene version {version_id} does not exist")
+    _lock_scene(session, scene_id)
+    version = session.get(SceneVersion, version_id)
+    assert version is not None, "a scene's versions are never deleted"
     return version
+
+
+def _lock_scene(session: Session, scene_id: int) -> Scene:
+    """Lock the scene row until the transaction ends (a second mover waits for the first one's
+    commit), then read the scene and its versions again: what was read before may be stale."""
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks and ignores FOR UPDATE; a transaction's first write takes the
+        # database's write lock, waiting for another writer's commit, and from then on its reads
+        # see every committed change: BEGIN IMMEDIATE, from inside the transaction.
+        session.execute(
+            update(Scene)
+            .where(Scene.id == scene_id)
+            .values(published_version_id=Scene.published_version_id)
+            .execution_options(synchronize_session=False)
+        )
+    fresh = {"populate_existing": True}
+    scene = session.scalars(
+        select(Scene).where(Scene.id == scene_id).with_for_update().execution_options(**fresh)
+    ).one()
+    session.scalars(
+        select(SceneVersion).where(SceneVersion.scene_id == scene_id).execution_options(**fresh)
+    ).all()
+    return scene
+
+
+def _published(session: Session, scene: Scene, seen: Seen | None) -> SceneVersion | None:
+    """The scene's published version, once checked against what the curator saw."""
+    if seen is not None and seen.published_id != scene.published_version_id:
+        current = (
+            session.get(SceneVersion, scene.published_version_id) if scene.published_version_id else None
+        )
+        now = f"version {current.number} is published now" if current else "nothing is published now"
+        raise Conflict(
+            f"scene {scene.title!r} changed after your page was loaded: {now}; "
+            "reload the page to see it as it is, then choose again"
+        )
+    if scene.published_version_id is None:
+        return None
+    return session.get(SceneVersion, scene.published_version_id)
 
 
 def _audit(
@@ -63,11 +119,20 @@ def reject(session: Session, version_id: int, actor_id: int | None, comment: str
     return version
 
 
-def publish(session: Session, version_id: int, actor_id: int | None) -> SceneVersion:
-    """Make an approved (or, for a rollback, retired) version the one tourists see; retire the old one."""
+def publish(
+    session: Session, version_id: int, actor_id: int | None, seen: Seen | None = None
+) -> SceneVersion:
+    """Make an approved version the one tourists see; retire the old one."""
     version = _version(session, version_id)
-    scene = version.scene
-    previous = scene.published_version
+    return _publish(session, version, actor_id, seen)
+
+
+def _publish(
+    session: Session, version: SceneVersion, actor_id: int | None, seen: Seen | None
+) -> SceneVersion:
+    """Publish an approved (or, for a rollback, retired) version of a locked scene."""
+    scene = session.get_one(Scene, version.scene_id)
+    previous = _published(session, scene, seen)
     if previous is not None and previous.id == version.id:
         raise InvalidInput(f"publish: scene version {version.number} is already published")
     version.move_to(SceneState.PUBLISHED)
@@ -84,25 +149,32 @@ def publish(session: Session, version_id: int, actor_id: int | None) -> SceneVer
     return version
 
 
-def unpublish(session: Session, scene_version_id: int, actor_id: int | None) -> SceneVersion:
+def unpublish(
+    session: Session, scene_version_id: int, actor_id: int | None, seen: Seen | None = None
+) -> SceneVersion:
     """Take the published version down; the site shows no scene until another is published."""
     version = _version(session, scene_version_id)
-    if version.scene.published_version_id != version.id:
+    scene = session.get_one(Scene, version.scene_id)
+    published = _published(session, scene, seen)
+    if published is None or published.id != version.id:
         raise InvalidInput(f"unpublish: scene version {version.number} is not the published one")
     version.move_to(SceneState.RETIRED)
-    version.scene.published_version_id = None
+    scene.published_version_id = None
     _audit(session, actor_id, "scene.unpublish", version)
     return version
 
 
-def rollback(session: Session, version_id: int, actor_id: int | None) -> SceneVersion:
+def rollback(
+    session: Session, version_id: int, actor_id: int | None, seen: Seen | None = None
+) -> SceneVersion:
     """Publish a retired version again; its files are immutable, so tourists get exactly those bytes."""
     version = _version(session, version_id)
+    _published(session, session.get_one(Scene, version.scene_id), seen)  # a changed scene comes first
     if version.state != SceneState.RETIRED:
         raise InvalidInput(
             f"rollback: scene version {version.number} is {version.state}; only a retired one can come back"
         )
-    published = publish(session, version_id, actor_id)
+    published = _publish(session, version, actor_id, None)
     _audit(session, actor_id, "scene.rollback", version)
     return published
 

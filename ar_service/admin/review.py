@@ -78,6 +78,18 @@ def scene_detail(scene_id: int) -> str:
     )
 
 
+def _seen() -> workflow.Seen | None:
+    """What the curator's page showed: its ``published`` field, the published version's id or empty
+    for none; None from a client that does not send it."""
+    raw = request.form.get("published")
+    if raw is None:
+        return None
+    try:
+        return workflow.Seen(parse_id(raw) if raw else None)
+    except ValueError as exc:
+        raise InvalidInput(f"published: {exc}") from None
+
+
 @bp.post("/scenes/versions/<int:version_id>/<action>")
 @roles_required(*STAFF)
 def scene_action(version_id: int, action: str) -> Response:
@@ -90,11 +102,11 @@ def scene_action(version_id: int, action: str) -> Response:
         case "reject":
             version = workflow.reject(session, version_id, who, comment)
         case "publish":
-            version = workflow.publish(session, version_id, who)
+            version = workflow.publish(session, version_id, who, _seen())
         case "unpublish":
-            version = workflow.unpublish(session, version_id, who)
+            version = workflow.unpublish(session, version_id, who, _seen())
         case "rollback":
-            version = workflow.rollback(session, version_id, who)
+            version = workflow.rollback(session, version_id, who, _seen())
         case "schedule":
             version = workflow.schedule(
                 session, version_id, who, _when("publish_from"), _when("publish_until")

@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from ar_service import workflow
 from ar_service.models import AuditLog, Role, SceneState, SceneVersion
 from ar_service.services import Services
 from tests.admin.conftest import World, sign_in
@@ -115,3 +116,26 @@ def test_a_window_time_with_its_own_offset_keeps_it(
         version = session.get(SceneVersion, world.published_id)
         assert version is not None and version.publish_from is not None
         assert version.publish_from.replace(tzinfo=dt.UTC) == dt.datetime(2026, 3, 1, 0, 0, tzinfo=dt.UTC)
+
+
+def test_a_move_from_a_page_that_is_out_of_date_is_refused_with_a_reload_hint(
+    client: FlaskClient, services: Services, world: World
+) -> None:
+    token = sign_in(client, Role.CURATOR)
+    assert act(client, token, world.submitted_id, "approve") == 302
+    page = client.get(f"/admin/scenes/{world.scene_id}?version={world.submitted_id}").get_data(as_text=True)
+    assert f'name="published" value="{world.published_id}"' in page, "the page says what it showed"
+    with services.session_factory.begin() as session:  # another curator publishes it meanwhile
+        workflow.publish(session, world.submitted_id, None)
+    response = client.post(
+        f"/admin/scenes/versions/{world.submitted_id}/publish",
+        data={"csrf_token": token, "published": str(world.published_id)},
+    )
+    assert response.status_code == 409
+    assert "changed after your page was loaded: version 2 is published now;" in response.get_data(
+        as_text=True
+    )
+    assert "reload the page" in response.get_data(as_text=True)
+    with services.session_factory() as session:
+        publishes = session.scalars(select(AuditLog).where(AuditLog.action == "scene.publish")).all()
+    assert len(publishes) == 1
