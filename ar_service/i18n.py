@@ -18,8 +18,8 @@ LANGUAGE_NAMES = {
 
 
 def select_language() -> str:
-    asked = request.args.get("lang", "").lower()
-    if asked in LANGUAGES:
+    asked = served_language(request.args.get("lang", ""))
+    if asked is not None:
         return asked
     return request.accept_languages.best_match(LANGUAGES) or "vi"
 

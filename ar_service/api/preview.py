@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, jsonify, render_template, url_for
+from flask import Blueprint, current_app, jsonify, url_for
 from itsdangerous import BadData, URLSafeSerializer
 from werkzeug.wrappers import Response
 
-from ar_service.i18n import LANGUAGE_NAMES, select_language
+from ar_service.i18n import select_language
 from ar_service.models import SceneVersion, Site
 from ar_service.models.base import MAX_ID
 from ar_service.public.manifest import version_manifest
-from ar_service.public.views import file_url
+from ar_service.public.views import file_url, site_page
 from ar_service.services import db
-from ar_service.viewer import viewer_assets
 from hue_errors import NotFound
 
 bp = Blueprint("preview", __name__, url_prefix="/preview")
@@ -74,15 +73,7 @@ def show(token: str) -> Response:
     site, version = _previewed(token)
     language = select_language()
     manifest = version_manifest(db(), site, version, language, file_url)
-    html = render_template(
-        "public/site.html",
-        site=site,
-        language=language,
-        languages=LANGUAGE_NAMES,
-        manifest=manifest,
-        manifest_url=url_for("preview.manifest", token=token, lang=language),
-        viewer=viewer_assets(),
-    )
+    html = site_page(site, language, manifest, url_for("preview.manifest", token=token, lang=language))
     return _private(Response(html, mimetype="text/html"))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,6 +22,21 @@ bp = Blueprint("public", __name__)
 
 def file_url(key: str) -> str:
     return services().storage.public_url(key) or url_for("public.file", key=key)
+
+
+def site_page(site: Site, language: str, manifest: dict[str, Any], manifest_url: str | None = None) -> str:
+    """The tourists' page of ``site`` showing ``manifest`` (also a curator's preview of an
+    unpublished version, whose viewer then reads ``manifest_url``)."""
+    return render_template(
+        "public/site.html",
+        site=site,
+        language=language,
+        languages=LANGUAGE_NAMES,
+        manifest=manifest,
+        manifest_url=manifest_url,
+        strings=viewer_strings(),
+        viewer=viewer_assets(),
+    )
 
 
 def _active_sites() -> list[Site]:
@@ -75,16 +92,7 @@ def site(slug: str) -> Response | tuple[str, int]:
     if found.status != SiteStatus.ACTIVE:
         return _not_found(f"{found.text('names', select_language())} is no longer shown in Hue AR.")
     language = select_language()
-    manifest = build_manifest(session, found, language, file_url)
-    html = render_template(
-        "public/site.html",
-        site=found,
-        language=language,
-        languages=LANGUAGE_NAMES,
-        manifest=manifest,
-        strings=viewer_strings(),
-        viewer=viewer_assets(),
-    )
+    html = site_page(found, language, build_manifest(session, found, language, file_url))
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = "public, max-age=60"
     response.headers["Content-Language"] = language

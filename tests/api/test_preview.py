@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +57,18 @@ def test_a_signed_token_for_an_existing_version_shows_it(
     manifest = client.get(f"/preview/{token}/scene.json")
     assert manifest.status_code == 200
     assert manifest.get_json()["scene"]["version"] == 1
+
+
+def test_the_preview_page_speaks_the_asked_language_like_the_site_page(
+    app: Flask, client: FlaskClient, draft_id: int
+) -> None:
+    token = _signed(app, [draft_id, LATER])
+    for asked, words in (("ko", "AR 시작"), ("vi", "Bắt đầu AR"), ("fr-FR", "Lancer la RA")):
+        page = client.get(f"/preview/{token}?lang={asked}").get_data(as_text=True)
+        assert f'data-lang="{asked[:2]}"' in page
+        strings = re.search(r"data-strings='([^']*)'", page)
+        assert strings is not None
+        assert json.loads(html.unescape(strings.group(1)))["start_ar"] == words, asked
 
 
 @pytest.mark.parametrize(
