@@ -7,8 +7,8 @@ that job with a message. Children are forked by multiprocessing's fork server: a
 fresh, which imported the pipeline and the marker compiler once. So a child inherits none of the
 parent's threads, locks or database connections, and starts at once instead of importing them for
 every job (the API tests' jobs: 69 → 55 s). A child runs under a time limit and leads a process
-group of its own, so stopping it (a hang, a worker shutting down) also ends what it started (the
-pipeline's xatlas process).
+group of its own, so stopping it (a hang, a worker shutting down, the worker killed outright) also
+ends what it started (the pipeline's xatlas process).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import select
 import signal
 import threading
 import time
@@ -170,6 +171,23 @@ def _ending(exit_code: int | None) -> str:
     return f"killed by {name}: the file may be malformed, or memory ran out"
 
 
+def _end_with_worker(sender: Connection) -> None:
+    """Kill this child and what it started once the worker is gone (the OOM killer, SIGKILL), which
+    closes the read end of the child's pipe: a poll of the write end then reports an error. They
+    would otherwise run on unwatched, past any time limit. (The kernel's parent-death signal does
+    not serve: the parent is the fork server, which lives on while any of its children does.) The
+    watching thread waits outside the GIL; only native code that holds the GIL forever escapes it."""
+    watched = os.dup(sender.fileno())  # the child closes its own end once it has answered
+    watch = select.poll()
+    watch.register(watched, select.POLLERR)
+
+    def wait() -> None:
+        watch.poll()
+        os.killpg(0, signal.SIGKILL)
+
+    threading.Thread(target=wait, name="worker-watch", daemon=True).start()
+
+
 def _child_main(
     sender: Connection,
     function: Callable[..., Any],
@@ -184,6 +202,7 @@ def _child_main(
     os.setpgid(0, 0)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
+    _end_with_worker(sender)
     if relay:
         kwargs = {**kwargs, "progress": lambda stage, fraction: sender.send(("progress", stage, fraction))}
     try:

@@ -3,6 +3,8 @@ a hang is stopped at the time limit."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +17,7 @@ from ar_service.models import JobState
 from ar_service.services import Services
 from ar_service.settings import Settings
 from hue_errors import InvalidInput
+from tests.conftest import REPO
 from tests.jobs import children
 from tests.jobs.conftest import job_row, wait_for, wait_until_ended
 
@@ -83,3 +86,24 @@ def test_a_stopped_child_is_killed_with_the_process_it_started(tmp_path: Path) -
     with pytest.raises(Interrupted, match=r"^markers: stopped because the worker is shutting down$"):
         in_child("markers", children.hang, str(pids), stop=stop, time_limit_s=120)  # 120 s: a hang
     wait_until_ended(pids)
+
+
+def test_a_child_ends_when_its_worker_is_killed_outright(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    # A worker that runs a job's child with no time limit, then is SIGKILLed (as by the OOM killer).
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from ar_service.jobs.isolation import in_child; from tests.jobs import children; "
+            "in_child('pipeline', children.hang, sys.argv[1])",
+            str(pids),
+        ],
+        cwd=REPO,
+    )
+    try:
+        wait_for(pids.exists, 60, "the child to start")
+    finally:
+        worker.kill()
+    worker.wait()
+    wait_until_ended(pids)  # the child and the process it started
