@@ -19,12 +19,14 @@ import multiprocessing
 import os
 import select
 import signal
+import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from multiprocessing import util
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, TypeVar
 
 from hue_errors import HueARError
@@ -65,6 +67,7 @@ def in_child(
     progress: Progress | None = None,
     time_limit_s: float | None = None,
     stop: threading.Event | None = None,
+    scratch: Path | None = None,
     **kwargs: Any,
 ) -> T:
     """``function(*args, **kwargs)`` (module-level, its arguments and result picklable) in a child
@@ -72,10 +75,12 @@ def in_child(
     error in the child is raised here as the same class; any other error as RuntimeError.
 
     The child and everything it started are killed after ``time_limit_s`` seconds
-    (TimeLimitExceeded) or once ``stop`` is set (Interrupted)."""
+    (TimeLimitExceeded) or once ``stop`` is set (Interrupted). With ``scratch``, the child's
+    temporary files (the pipeline's atlas folders) go under that folder, which the caller removes:
+    a child killed mid-run leaves nothing in the system's temporary folder."""
     receiver, sender = _CONTEXT.Pipe(duplex=False)
     child = _CONTEXT.Process(
-        target=_child_main, args=(sender, function, args, kwargs, progress is not None), daemon=True
+        target=_child_main, args=(sender, function, args, kwargs, progress is not None, scratch), daemon=True
     )
     child.start()  # the first call waits for the fork server to import the libraries: not the child's time
     deadline = None if time_limit_s is None else time.monotonic() + time_limit_s
@@ -194,6 +199,7 @@ def _child_main(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     relay: bool,
+    scratch: Path | None,
 ) -> None:
     # A group of its own: the parent can then kill the child with whatever it starts, and a
     # terminal's Ctrl-C reaches only the worker, which decides what happens to the job. So is a
@@ -203,6 +209,8 @@ def _child_main(
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
     _end_with_worker(sender)
+    if scratch is not None:
+        tempfile.tempdir = str(scratch)
     if relay:
         kwargs = {**kwargs, "progress": lambda stage, fraction: sender.send(("progress", stage, fraction))}
     try:

@@ -85,6 +85,7 @@ def process_model(context: JobContext, payload: dict[str, Any]) -> dict[str, Any
             recipe=str(payload.get("recipe", "web")),
             options=RunOptions(provenance=_provenance(provenance)),
             progress=lambda stage, fraction: context.progress(stage, 0.02 + 0.9 * fraction),
+            scratch=folder,
         )
         context.progress("store", 0.93)
         levels = []
@@ -121,7 +122,7 @@ def compile_marker(context: JobContext, payload: dict[str, Any]) -> dict[str, An
         image = _fetch(context.storage, version, folder)
         context.progress("compile", 0.1)
         target = folder / "target.mind.gz"
-        report = context.in_child("markers", _score_and_compile, image, target)
+        report = context.in_child("markers", _score_and_compile, image, target, scratch=folder)
         derivatives = {"mind": _store(context.storage, target), "score": report}
     _record(context, version_id, derivatives)
     return {"asset_version_id": version_id, "score": report["score"]}

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -51,10 +52,11 @@ class JobContext:
         function: Callable[..., T],
         *args: Any,
         progress: isolation.Progress | None = None,
+        scratch: Path | None = None,
         **kwargs: Any,
     ) -> T:
         """:func:`isolation.in_child` under the job's time limit (HUE_AR_JOB_TIME_LIMIT_SECONDS),
-        stopped (Interrupted) if the worker hands the job back."""
+        stopped (Interrupted) if the worker hands the job back, its temporary files in ``scratch``."""
         return isolation.in_child(
             what,
             function,
@@ -62,6 +64,7 @@ class JobContext:
             progress=progress,
             time_limit_s=self.settings.job_time_limit_seconds,
             stop=self.stop,
+            scratch=scratch,
             **kwargs,
         )
 

@@ -6,6 +6,7 @@ import ctypes
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,3 +41,7 @@ def hang(pids: str) -> None:
     written.rename(pids)  # the reader sees both ids or no file
     while True:
         time.sleep(60)
+
+
+def temporary_folder() -> str:
+    return tempfile.gettempdir()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +27,11 @@ def test_the_child_returns_the_result_and_relays_progress() -> None:
     seen: list[tuple[str, float]] = []
     assert in_child("count", children.count, 3, progress=lambda s, f: seen.append((s, f))) == [0, 1, 2]
     assert seen == [("stage 0", 1 / 3), ("stage 1", 2 / 3), ("stage 2", 1.0)]
+
+
+def test_the_child_makes_its_temporary_files_in_the_scratch_folder_it_is_given(tmp_path: Path) -> None:
+    assert in_child("pipeline", children.temporary_folder, scratch=tmp_path) == str(tmp_path)
+    assert in_child("pipeline", children.temporary_folder) == tempfile.gettempdir()
 
 
 def test_a_project_error_in_the_child_is_raised_as_itself() -> None:
