@@ -5,8 +5,10 @@ Loaded by :mod:`ar_service.cli` when one of them runs (they need the whole servi
 from __future__ import annotations
 
 import secrets
+import signal
 import time
 from pathlib import Path
+from types import FrameType
 from typing import get_args
 
 import click
@@ -85,10 +87,18 @@ def _serve(app: Flask, host: str, port: int, threads: int) -> None:
 
     services: Services = app.extensions["hue_ar"]
     click.echo(f"serving on http://{host}:{port}/", err=True)
+    signal.signal(signal.SIGTERM, _stop_serving)
     try:
         waitress_serve(app, host=host, port=port, threads=threads, ident="hue-ar")
     finally:
         services.close()
+
+
+def _stop_serving(_signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM (a supervisor's stop) ends waitress's loop as Ctrl-C does, so that the jobs running
+    in this process get their grace period and are handed back (``Services.close``)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 @click.command()

@@ -48,25 +48,14 @@ def job_key(kind: str, asset_version_id: int) -> str:
     return f"{kind}:{asset_version_id}"
 
 
-class _EmbeddedConsumer(Consumer):  # type: ignore[misc]
-    def _set_signal_handlers(self) -> None:
-        """Signals belong to the web server's main thread; this consumer runs beside it."""
+class _GracefulConsumer(Consumer):  # type: ignore[misc]
+    """A consumer that stops as its jobs need: no new job is taken, the running ones get
+    HUE_AR_WORKER_SHUTDOWN_GRACE_SECONDS to finish, then go back to the queue with their attempts
+    uncounted. (Huey's own stop leaves them running, or to the reconciler: an attempt each.)"""
 
-
-class _WorkerConsumer(Consumer):  # type: ignore[misc]
-    """`hue-ar worker`'s consumer. SIGTERM (a deploy, a supervisor's stop) is graceful: no new job
-    is taken, the running ones get HUE_AR_WORKER_SHUTDOWN_GRACE_SECONDS to finish, then go back to
-    the queue with their attempts uncounted. SIGINT, or a second SIGTERM, hands them back at once.
-    (Huey's own default, SIGTERM at once, leaves them to the reconciler: an attempt each.)"""
-
-    def __init__(self, huey: Huey, runner: JobRunner, *, workers: int, grace_s: int) -> None:
+    def __init__(self, huey: Huey, runner: JobRunner, *, workers: int, grace_s: int, **options: Any) -> None:
         super().__init__(
-            huey,
-            workers=workers,
-            periodic=False,
-            worker_type="thread",
-            graceful_signal="TERM",
-            shutdown_timeout=grace_s,
+            huey, workers=workers, periodic=False, worker_type="thread", shutdown_timeout=grace_s, **options
         )
         self._runner = runner
         self._grace_s = grace_s
@@ -78,14 +67,35 @@ class _WorkerConsumer(Consumer):  # type: ignore[misc]
             self._grace_s if graceful else 0,
         )
         super().stop(graceful=graceful)
-        if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):  # handing back already: nothing to hurry
-                signal.signal(signum, signal.SIG_IGN)
+        self._handing_back()
         # Huey cannot interrupt a worker thread: the jobs still running are handed back from here.
         self._runner.hand_back()
         deadline = time.monotonic() + _WIND_DOWN_S
         for _, thread in self.worker_threads:  # their children are killed within a poll
             thread.join(max(deadline - time.monotonic(), 0))
+
+    def _handing_back(self) -> None:
+        """Called once the grace period is over, before the running jobs are handed back."""
+
+
+class _WorkerConsumer(_GracefulConsumer):
+    """`hue-ar worker`'s consumer: SIGTERM (a deploy, a supervisor's stop) stops it gracefully;
+    SIGINT, or a second SIGTERM, hands the running jobs back at once."""
+
+    def __init__(self, huey: Huey, runner: JobRunner, *, workers: int, grace_s: int) -> None:
+        super().__init__(huey, runner, workers=workers, grace_s=grace_s, graceful_signal="TERM")
+
+    def _handing_back(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):  # handing back already: nothing to hurry
+                signal.signal(signum, signal.SIG_IGN)
+
+
+class _EmbeddedConsumer(_GracefulConsumer):
+    """The web process's consumer (inline mode), stopped when the web server stops."""
+
+    def _set_signal_handlers(self) -> None:
+        """Signals belong to the web server's main thread; this consumer runs beside it."""
 
 
 class JobQueue:
@@ -156,7 +166,11 @@ class JobQueue:
         """Run a consumer and the reconciler in threads of this process (embedded mode)."""
         self.reconcile()
         self._consumer = _EmbeddedConsumer(
-            self.huey, workers=workers, periodic=False, check_worker_health=False
+            self.huey,
+            self.runner,
+            workers=workers,
+            grace_s=self.settings.worker_shutdown_grace_seconds,
+            check_worker_health=False,
         )
         self._consumer.start()
         threading.Thread(target=self._reconcile_loop, name="hue-ar-reconcile", daemon=True).start()

@@ -80,9 +80,11 @@ def wait_until_ended(pids: Path) -> None:
     wait_for(lambda: not any(running(pid) for pid in ids), 60, f"processes {ids} to end")
 
 
-def start_worker(settings: Settings, log: Path, **variables: object) -> subprocess.Popen[bytes]:
-    """A `hue-ar worker` process on ``settings``, leading a session of its own, output to ``log``;
-    ``variables`` are more HUE_AR_* settings (``WORKER_SHUTDOWN_GRACE_SECONDS=1``)."""
+def start_worker(
+    settings: Settings, log: Path, command: tuple[str, ...] = ("worker",), **variables: object
+) -> subprocess.Popen[bytes]:
+    """A `hue-ar worker` process (or another ``command``) on ``settings``, leading a session of its
+    own, output to ``log``; ``variables`` are more HUE_AR_* settings (``WORKER_SHUTDOWN_GRACE_SECONDS=1``)."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
@@ -98,7 +100,7 @@ def start_worker(settings: Settings, log: Path, **variables: object) -> subproce
     }
     with log.open("ab") as output:
         return subprocess.Popen(
-            [sys.executable, "-m", "ar_service.cli", "worker"],
+            [sys.executable, "-m", "ar_service.cli", *command],
             env=env,
             cwd=REPO,
             start_new_session=True,

@@ -12,6 +12,7 @@ import pytest
 
 from ar_service.models import JobState
 from ar_service.services import Services
+from tests.conftest import free_port
 from tests.jobs.conftest import job_row, payload, start_worker, wait_for, wait_until_ended
 
 pytestmark = pytest.mark.slow
@@ -112,3 +113,27 @@ def test_a_job_in_a_child_is_handed_back_and_the_child_killed_even_if_sigterm_re
     assert (job.state, job.attempts, job.error_code) == (JobState.QUEUED, 0, None), job.error_message
     assert job_id in [task.args[0] for task in job_services.queue.huey.pending()], "back on the queue"
     wait_until_ended(pids)
+
+
+def test_the_web_process_sent_sigterm_hands_back_the_job_its_inline_worker_runs(
+    job_services: Services, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    job_id = _enqueue(job_services, "test.write_chunks", payload(tmp_path, gate=str(gate)))
+    server_log = tmp_path / "serve.log"
+    command = ("serve", "--port", str(free_port()))
+    server = start_worker(
+        job_services.settings, server_log, command, WORKER_MODE="inline", WORKER_SHUTDOWN_GRACE_SECONDS=1
+    )
+    try:
+        wait_for(lambda: _running(job_services, job_id), 60, "the job to start", server_log)
+        os.killpg(server.pid, signal.SIGTERM)
+        status = _exit_status(server, server_log)
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(10)
+    assert status == 0, server_log.read_text()[-3000:]
+    job = job_row(job_services, job_id)
+    assert (job.state, job.attempts, job.error_code) == (JobState.QUEUED, 0, None), job.error_message
+    assert job_id in [task.args[0] for task in job_services.queue.huey.pending()], "back on the queue"
