@@ -94,6 +94,8 @@ def _audit(
 def submit(session: Session, version_id: int, actor_id: int | None) -> SceneVersion:
     """A draft goes to the review queue."""
     version = _version(session, version_id)
+    if version.state is not SceneState.DRAFT:
+        raise Conflict(f"scene version {version.number} is {version.state}; only a draft can be submitted")
     version.move_to(SceneState.IN_REVIEW)
     version.review_comment = None
     _audit(session, actor_id, "scene.submit", version)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
+from ar_service import workflow
 from ar_service.api.body import json_object
 from ar_service.api.ingest import check_bundle, store_bundle, version_jobs
 from ar_service.api.jobs import job_json
@@ -22,7 +23,7 @@ from ar_service.api.views import bp
 from ar_service.auth import token_required
 from ar_service.bundles import BundleInvalid
 from ar_service.errors import problem
-from ar_service.models import AssetVersion, AuditLog, Scene, SceneState, SceneVersion, Site, SiteStatus
+from ar_service.models import AssetVersion, Scene, SceneVersion, Site, SiteStatus
 from ar_service.models.base import MAX_ID
 from ar_service.services import db, services
 from hue_errors import Conflict, InvalidInput, NotFound
@@ -197,23 +198,11 @@ def get_version(scene_id: int, number: int) -> Response:
 @token_required
 def submit_version(scene_id: int, number: int) -> Response:
     """Ask curators to review a draft version (draft → in_review)."""
-    version = _version(scene_id, number)
-    if version.state is not SceneState.DRAFT:
-        raise Conflict(f"scene version {number} is {version.state}; only a draft can be submitted")
-    version.move_to(SceneState.IN_REVIEW)
-    version.review_comment = None
     session = db()
-    session.add(
-        AuditLog(
-            actor_id=caller().user_id,
-            action="scene.submit",
-            target_type="scene_version",
-            target_id=version.id,
-            details={"scene": scene_id, "number": number},
-        )
-    )
+    # Through the workflow, which locks the scene: a curator may be publishing it meanwhile.
+    submitted = workflow.submit(session, _version(scene_id, number).id, caller().user_id)
     session.commit()
-    return jsonify(version_json(version, detail=True))
+    return jsonify(version_json(submitted, detail=True))
 
 
 @bp.post("/scenes/<int:scene_id>/versions/<int:number>/preview")
