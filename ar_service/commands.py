@@ -7,6 +7,8 @@ from __future__ import annotations
 import secrets
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import get_args
@@ -77,28 +79,34 @@ def serve(host: str, port: int, threads: int) -> None:
         upgrade(services.settings.database_url)
     else:
         check_schema(services.settings.database_url, services.engine)
-    if services.settings.worker_mode == "inline":
-        services.queue.start_background()
-    _serve(app, host, port, threads)
+    with _running(services):
+        _serve(app, host, port, threads)
+
+
+@contextmanager
+def _running(services: Services) -> Iterator[None]:
+    """The block with the inline worker running (in inline worker mode), then the services closed.
+    SIGTERM (a supervisor's stop) ends the block as Ctrl-C does (waitress stops serving), so the
+    worker stops as `hue-ar worker` does: its jobs get the grace period, then go back to the queue."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        if services.settings.worker_mode == "inline":
+            services.queue.start_background()
+        yield
+    finally:
+        services.close()
+
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopping already
+    raise KeyboardInterrupt
 
 
 def _serve(app: Flask, host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
-    services: Services = app.extensions["hue_ar"]
     click.echo(f"serving on http://{host}:{port}/", err=True)
-    signal.signal(signal.SIGTERM, _stop_serving)
-    try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="hue-ar")
-    finally:
-        services.close()
-
-
-def _stop_serving(_signum: int, _frame: FrameType | None) -> None:
-    """SIGTERM (a supervisor's stop) ends waitress's loop as Ctrl-C does, so that the jobs running
-    in this process get their grace period and are handed back (``Services.close``)."""
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise KeyboardInterrupt
+    waitress_serve(app, host=host, port=port, threads=threads, ident="hue-ar")
 
 
 @click.command()
@@ -165,19 +173,18 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         else:
             job_ids = []
         slug, code = site.slug, site.code
-    if services.settings.worker_mode == "inline":
-        services.queue.start_background()
-    for job in wait_for_jobs(services, job_ids):
-        if job.state != "succeeded":
-            click.echo(f"warning: job {job.id} ({job.kind}) {job.state}: {job.error_message}", err=True)
-    base = f"http://{host}:{port}"
-    click.echo(f"site:  {base}/s/{slug}")
-    click.echo(f"qr:    {base}/q/{code}")
-    click.echo("admin: admin@localhost " + (f"password {password} (shown once)" if password else "(exists)"))
-    if no_serve:
-        services.close()
-    else:
-        _serve(app, host, port, threads=8)
+    with _running(services):
+        for job in wait_for_jobs(services, job_ids):
+            if job.state != "succeeded":
+                click.echo(f"warning: job {job.id} ({job.kind}) {job.state}: {job.error_message}", err=True)
+        base = f"http://{host}:{port}"
+        click.echo(f"site:  {base}/s/{slug}")
+        click.echo(f"qr:    {base}/q/{code}")
+        click.echo(
+            "admin: admin@localhost " + (f"password {password} (shown once)" if password else "(exists)")
+        )
+        if not no_serve:
+            _serve(app, host, port, threads=8)
 
 
 @click.command("plaque")
