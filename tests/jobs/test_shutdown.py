@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,24 @@ def _running(services: Services, job_id: int) -> bool:
     return job_row(services, job_id).state is JobState.RUNNING
 
 
+@contextmanager
+def _reaped(process: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
+    """``process``, killed with its session's group if the block leaves it running (a failed test)."""
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+def _assert_handed_back(services: Services, job_id: int) -> None:
+    """The job is queued again, on the queue too, with its attempt uncounted and no error."""
+    job = job_row(services, job_id)
+    assert (job.state, job.attempts, job.error_code) == (JobState.QUEUED, 0, None), job.error_message
+    assert job_id in [task.args[0] for task in services.queue.huey.pending()], "back on the queue"
+
+
 def _exit_status(worker: subprocess.Popen[bytes], log: Path) -> int:
     """The worker's exit status once it ends (60 s: a worker that does not stop is a hang)."""
     try:
@@ -44,17 +64,12 @@ def test_sigterm_lets_the_running_job_finish_and_takes_no_new_one(
     gate = tmp_path / "gate"
     jobs = [_enqueue(job_services, "test.write_chunks", payload(tmp_path, gate=str(gate))) for _ in range(2)]
     worker_log = tmp_path / "worker.log"
-    worker = start_worker(job_services.settings, worker_log, WORKER_SHUTDOWN_GRACE_SECONDS=60)
-    try:
+    with _reaped(start_worker(job_services.settings, worker_log, WORKER_SHUTDOWN_GRACE_SECONDS=60)) as worker:
         wait_for(lambda: any(_running(job_services, j) for j in jobs), 60, "a job to start", worker_log)
         os.killpg(worker.pid, signal.SIGTERM)
         wait_for(lambda: STOPPING in worker_log.read_text(), 60, "the worker to stop", worker_log)
         gate.touch()  # the running job may finish now, and the worker could take the other
         status = _exit_status(worker, worker_log)
-    finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(10)
     finished, waiting = sorted((job_row(job_services, j) for j in jobs), key=lambda job: job.attempts)[::-1]
     assert status == 0, worker_log.read_text()[-3000:]
     assert (finished.state, finished.attempts) == (JobState.SUCCEEDED, 1)
@@ -67,15 +82,10 @@ def test_a_job_that_outlasts_the_grace_period_goes_back_with_its_attempt_uncount
     gate = tmp_path / "gate"
     job_id = _enqueue(job_services, "test.write_chunks", payload(tmp_path, gate=str(gate)))
     worker_log = tmp_path / "worker.log"
-    first = start_worker(job_services.settings, worker_log, WORKER_SHUTDOWN_GRACE_SECONDS=1)
-    try:
+    with _reaped(start_worker(job_services.settings, worker_log, WORKER_SHUTDOWN_GRACE_SECONDS=1)) as first:
         wait_for(lambda: _running(job_services, job_id), 60, "the job to start", worker_log)
         os.killpg(first.pid, signal.SIGTERM)
         assert _exit_status(first, worker_log) == 0, worker_log.read_text()[-3000:]
-    finally:
-        if first.poll() is None:
-            os.killpg(first.pid, signal.SIGKILL)
-            first.wait(10)
     job = job_row(job_services, job_id)
     assert (job.state, job.attempts, job.lease_owner, job.error_code) == (JobState.QUEUED, 0, None, None)
     gate.touch()
@@ -96,22 +106,15 @@ def test_a_job_in_a_child_is_handed_back_and_the_child_killed_even_if_sigterm_re
     pids = tmp_path / "pids"
     job_id = _enqueue(job_services, "test.hang", {"pids": str(pids)})
     worker_log = tmp_path / "worker.log"
-    worker = start_worker(job_services.settings, worker_log, WORKER_SHUTDOWN_GRACE_SECONDS=1)
-    try:
+    with _reaped(start_worker(job_services.settings, worker_log, WORKER_SHUTDOWN_GRACE_SECONDS=1)) as worker:
         wait_for(pids.exists, 60, "the job's child to start", worker_log)
         # As systemd stops a service: SIGTERM to every process, the job's child and its own too.
         os.killpg(worker.pid, signal.SIGTERM)
         for pid in pids.read_text().split():
             os.kill(int(pid), signal.SIGTERM)
         status = _exit_status(worker, worker_log)
-    finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(10)
     assert status == 0, worker_log.read_text()[-3000:]
-    job = job_row(job_services, job_id)
-    assert (job.state, job.attempts, job.error_code) == (JobState.QUEUED, 0, None), job.error_message
-    assert job_id in [task.args[0] for task in job_services.queue.huey.pending()], "back on the queue"
+    _assert_handed_back(job_services, job_id)
     wait_until_ended(pids)
 
 
@@ -122,18 +125,13 @@ def test_the_web_process_sent_sigterm_hands_back_the_job_its_inline_worker_runs(
     job_id = _enqueue(job_services, "test.write_chunks", payload(tmp_path, gate=str(gate)))
     server_log = tmp_path / "serve.log"
     command = ("serve", "--port", str(free_port()))
-    server = start_worker(
-        job_services.settings, server_log, command, WORKER_MODE="inline", WORKER_SHUTDOWN_GRACE_SECONDS=1
-    )
-    try:
+    with _reaped(
+        start_worker(
+            job_services.settings, server_log, command, WORKER_MODE="inline", WORKER_SHUTDOWN_GRACE_SECONDS=1
+        )
+    ) as server:
         wait_for(lambda: _running(job_services, job_id), 60, "the job to start", server_log)
         os.killpg(server.pid, signal.SIGTERM)
         status = _exit_status(server, server_log)
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(10)
     assert status == 0, server_log.read_text()[-3000:]
-    job = job_row(job_services, job_id)
-    assert (job.state, job.attempts, job.error_code) == (JobState.QUEUED, 0, None), job.error_message
-    assert job_id in [task.args[0] for task in job_services.queue.huey.pending()], "back on the queue"
+    _assert_handed_back(job_services, job_id)
