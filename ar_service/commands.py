@@ -86,8 +86,9 @@ def serve(host: str, port: int, threads: int) -> None:
 @contextmanager
 def _running(services: Services) -> Iterator[None]:
     """The block with the inline worker running (in inline worker mode), then the services closed.
-    SIGTERM (a supervisor's stop) ends the block as Ctrl-C does (waitress stops serving), so the
-    worker stops as `hue-ar worker` does: its jobs get the grace period, then go back to the queue."""
+    SIGTERM (a supervisor's stop) ends the block, and the command, with status 0 (waitress takes the
+    SystemExit as it takes Ctrl-C, wherever it lands: starting, serving), and the worker stops as
+    `hue-ar worker` does: its jobs get the grace period, then go back to the queue."""
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if services.settings.worker_mode == "inline":
@@ -99,7 +100,7 @@ def _running(services: Services) -> Iterator[None]:
 
 def _interrupt(_signum: int, _frame: FrameType | None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopping already
-    raise KeyboardInterrupt
+    raise SystemExit(0)
 
 
 def _serve(app: Flask, host: str, port: int, threads: int) -> None:
