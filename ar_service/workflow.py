@@ -38,7 +38,7 @@ def _version(session: Session, version_id: int) -> SceneVersion:
     return version
 
 
-def _lock_scene(session: Session, scene_id: int) -> Scene:
+def _lock_scene(session: Session, scene_id: int) -> None:
     """Lock the scene row until the transaction ends (a second mover waits for the first one's
     commit), then read the scene and its versions again: what was read before may be stale."""
     if session.get_bind().dialect.name == "sqlite":
@@ -52,13 +52,12 @@ def _lock_scene(session: Session, scene_id: int) -> Scene:
             .execution_options(synchronize_session=False)
         )
     fresh = {"populate_existing": True}
-    scene = session.scalars(
+    session.scalars(
         select(Scene).where(Scene.id == scene_id).with_for_update().execution_options(**fresh)
     ).one()
     session.scalars(
         select(SceneVersion).where(SceneVersion.scene_id == scene_id).execution_options(**fresh)
     ).all()
-    return scene
 
 
 def _published(session: Session, scene: Scene, seen: Seen | None) -> SceneVersion | None:
@@ -133,7 +132,7 @@ def _publish(
     session: Session, version: SceneVersion, actor_id: int | None, seen: Seen | None
 ) -> SceneVersion:
     """Publish an approved (or, for a rollback, retired) version of a locked scene."""
-    scene = session.get_one(Scene, version.scene_id)
+    scene = version.scene
     previous = _published(session, scene, seen)
     if previous is not None and previous.id == version.id:
         raise InvalidInput(f"publish: scene version {version.number} is already published")
@@ -156,7 +155,7 @@ def unpublish(
 ) -> SceneVersion:
     """Take the published version down; the site shows no scene until another is published."""
     version = _version(session, scene_version_id)
-    scene = session.get_one(Scene, version.scene_id)
+    scene = version.scene
     published = _published(session, scene, seen)
     if published is None or published.id != version.id:
         raise InvalidInput(f"unpublish: scene version {version.number} is not the published one")
@@ -171,7 +170,7 @@ def rollback(
 ) -> SceneVersion:
     """Publish a retired version again; its files are immutable, so tourists get exactly those bytes."""
     version = _version(session, version_id)
-    _published(session, session.get_one(Scene, version.scene_id), seen)  # a changed scene comes first
+    _published(session, version.scene, seen)  # a changed scene comes first
     if version.state != SceneState.RETIRED:
         raise InvalidInput(
             f"rollback: scene version {version.number} is {version.state}; only a retired one can come back"

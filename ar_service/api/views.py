@@ -80,7 +80,7 @@ def _beacon_language(value: Any) -> str:
     an absent or unserved language counts as the one this request negotiates, as its page did, so the
     statistics keep only those labels. An unserved tag is not refused: sendBeacon never sees the
     answer, so a 400 would lose the visit's events."""
-    if value is None or value == "":
+    if value is None:
         return select_language()
     if not isinstance(value, str):
         raise InvalidInput('beacon: "language" must be a language tag such as "vi" or "en-US"')

@@ -119,8 +119,7 @@ def in_child(
                 raise RuntimeError(f"{what}: {summary}")
     finally:
         if child.is_alive():
-            _kill_group(pid)
-            child.kill()  # in case it was stopped before it could lead a group
+            _kill(pid)
         child.join()
         _kill_group(pid)  # what it started and left behind (a crash skips their clean-up)
         with _RUNNING_LOCK:
@@ -151,6 +150,13 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
+def _kill(pid: int) -> None:
+    """SIGKILL a child and what it started, even one stopped before it could lead a group."""
+    _kill_group(pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
 def _kill_running_children() -> None:
     """Kill the children still running when this process exits (a worker that stopped before its
     job threads could), with what they started. They ignore SIGTERM, which multiprocessing's exit
@@ -158,9 +164,7 @@ def _kill_running_children() -> None:
     with _RUNNING_LOCK:
         running = list(_RUNNING)
     for pid in running:
-        _kill_group(pid)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)  # in case it was stopped before it could lead a group
+        _kill(pid)
 
 
 util.Finalize(None, _kill_running_children, exitpriority=10)
