@@ -49,13 +49,27 @@ def _assert_handed_back(services: Services, job_id: int) -> None:
 
 
 def _exit_status(worker: subprocess.Popen[bytes], log: Path) -> int:
-    """The worker's exit status once it ends (60 s: a worker that does not stop is a hang)."""
+    """The worker's exit status once it ends (60 s: a worker that does not stop is a hang, which
+    ``_reaped`` then kills)."""
     try:
         return worker.wait(60)
     except subprocess.TimeoutExpired:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(10)
         raise AssertionError(f"the worker did not stop\n{log.read_text()[-3000:]}") from None
+
+
+def _stopped_mid_job(
+    services: Services, tmp_path: Path, log: Path, command: tuple[str, ...] = ("worker",), **variables: object
+) -> tuple[int, Path]:
+    """A held job, and the gate that lets it finish, after a ``command`` process with a 1 s grace
+    period started it and was sent SIGTERM, and exited 0."""
+    gate = tmp_path / "gate"
+    job_id = _enqueue(services, "test.write_chunks", payload(tmp_path, gate=str(gate)))
+    process = start_worker(services.settings, log, command, WORKER_SHUTDOWN_GRACE_SECONDS=1, **variables)
+    with _reaped(process):
+        wait_for(lambda: _running(services, job_id), 60, "the job to start", log)
+        os.killpg(process.pid, signal.SIGTERM)
+        assert _exit_status(process, log) == 0, log.read_text()[-3000:]
+    return job_id, gate
 
 
 def test_sigterm_lets_the_running_job_finish_and_takes_no_new_one(
@@ -79,13 +93,8 @@ def test_sigterm_lets_the_running_job_finish_and_takes_no_new_one(
 def test_a_job_that_outlasts_the_grace_period_goes_back_with_its_attempt_uncounted(
     job_services: Services, tmp_path: Path
 ) -> None:
-    gate = tmp_path / "gate"
-    job_id = _enqueue(job_services, "test.write_chunks", payload(tmp_path, gate=str(gate)))
     worker_log = tmp_path / "worker.log"
-    with _reaped(start_worker(job_services.settings, worker_log, WORKER_SHUTDOWN_GRACE_SECONDS=1)) as first:
-        wait_for(lambda: _running(job_services, job_id), 60, "the job to start", worker_log)
-        os.killpg(first.pid, signal.SIGTERM)
-        assert _exit_status(first, worker_log) == 0, worker_log.read_text()[-3000:]
+    job_id, gate = _stopped_mid_job(job_services, tmp_path, worker_log)
     job = job_row(job_services, job_id)
     assert (job.state, job.attempts, job.lease_owner, job.error_code) == (JobState.QUEUED, 0, None, None)
     gate.touch()
@@ -121,17 +130,8 @@ def test_a_job_in_a_child_is_handed_back_and_the_child_killed_even_if_sigterm_re
 def test_the_web_process_sent_sigterm_hands_back_the_job_its_inline_worker_runs(
     job_services: Services, tmp_path: Path
 ) -> None:
-    gate = tmp_path / "gate"
-    job_id = _enqueue(job_services, "test.write_chunks", payload(tmp_path, gate=str(gate)))
-    server_log = tmp_path / "serve.log"
     command = ("serve", "--port", str(free_port()))
-    with _reaped(
-        start_worker(
-            job_services.settings, server_log, command, WORKER_MODE="inline", WORKER_SHUTDOWN_GRACE_SECONDS=1
-        )
-    ) as server:
-        wait_for(lambda: _running(job_services, job_id), 60, "the job to start", server_log)
-        os.killpg(server.pid, signal.SIGTERM)
-        status = _exit_status(server, server_log)
-    assert status == 0, server_log.read_text()[-3000:]
+    job_id, _ = _stopped_mid_job(
+        job_services, tmp_path, tmp_path / "serve.log", command, WORKER_MODE="inline"
+    )
     _assert_handed_back(job_services, job_id)
