@@ -48,11 +48,13 @@ class FitOptions:
     """``slide``: vertices may also move along the surface (only before a re-bake: with the
     scan's own UVs kept, sliding would drag the texture). ``damping`` adds that share of each
     unknown's own weight to its equation, so what few samples see barely moves. Each of the
-    ``iterations`` searches the closest scan planes again and solves."""
+    ``iterations`` searches the closest scan planes again and solves, on ``workers`` threads
+    (-1: one per core)."""
 
     slide: bool = False
     iterations: int = 1
     damping: float = 0.05
+    workers: int = -1
 
 
 def _welded(model: Model) -> tuple[F64, I64, I64]:
@@ -95,10 +97,10 @@ class ScanPlanes:
         # Midpoint splits build 2× faster than median ones on scans; queries stay exact.
         self.tree = cKDTree(self.centroids, balanced_tree=False, compact_nodes=False)
 
-    def gaps(self, points: F64) -> tuple[F64, F64, I64]:
+    def gaps(self, points: F64, workers: int = -1) -> tuple[F64, F64, I64]:
         """Signed distance of each point to the plane of its nearest scan face, the distance to
-        that face's centroid, and the face."""
-        distance, nearest = self.tree.query(points, workers=-1)  # threads do not change results
+        that face's centroid, and the face (searched on ``workers`` threads: the same results)."""
+        distance, nearest = self.tree.query(points, workers=workers)
         gap: F64 = self.offsets[nearest] - (self.normals[nearest] * points).sum(axis=1)
         return gap, distance, nearest
 
@@ -175,7 +177,7 @@ def _step(
     faces = equations.faces
     count, samples = len(faces), len(SAMPLES)
     area = np.linalg.norm(face_normals(moved, faces), axis=1)
-    gap, distance, nearest = scan.gaps(_samples(moved, faces))
+    gap, distance, nearest = scan.gaps(_samples(moved, faces), options.workers)
     plane = scan.normals[nearest]
     # A scan face out of reach is another part of the surface (a fold, the back of a thin rim).
     weight = np.sqrt(area / samples)[:, None] * (distance <= reach).reshape(count, samples)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -15,7 +15,6 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from hue_errors import InvalidInput, StorageError
-from pipeline.batches import side_by_side
 from pipeline.bundle import Bundle
 from pipeline.clean import clean
 from pipeline.decimate import DecimateOptions, DecimateResult, decimate, decimate_ignoring_seams
@@ -192,7 +191,7 @@ def _clear_outputs(out_dir: Path, recipe: Recipe) -> None:
 def _second_thread() -> Iterator[ThreadPoolExecutor]:
     """A second thread that takes work off the critical path: meshoptimizer (through ctypes),
     numpy's array loops, scipy's k-d tree build and Pillow release the GIL, so on two cores it
-    runs alongside (libigl's AABB build for a re-bake does not: 0.08 s for 100 000 triangles).
+    runs alongside (libigl's AABB build does not release it: a re-bake builds that on its own thread).
     Work not yet started when the run ends (or fails) is dropped."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline")
     try:
@@ -382,19 +381,18 @@ class _Scan:
         self.uv_islands = uv_islands
         self._spare = spare
         self._planes = background.submit(ScanPlanes, model) if fit else None
-        self._bake_sources: IdentityCache[Future[BakeSource]] = IdentityCache()
+        self._bake_sources: IdentityCache[BakeSource] = IdentityCache()
 
     def atlas_job(self) -> AtlasJob:
         """The spare atlas process, then fresh ones."""
         job, self._spare = self._spare or AtlasJob(), None
         return job
 
-    def bake_source(self, model: Model) -> Future[BakeSource]:
-        """What a re-bake from ``model`` (the scan or a larger level) samples, started on the
-        second thread once per model, while the low mesh is made."""
+    def bake_source(self, model: Model) -> BakeSource:
+        """What a re-bake from ``model`` (the scan or a larger level) samples, made once per model."""
         from pipeline.bake import BakeSource
 
-        return self._bake_sources.get(model, None, lambda: self.background.submit(BakeSource, model))
+        return self._bake_sources.get(model, None, lambda: BakeSource(model))
 
     def fit(self, low: DecimateResult, options: FitOptions) -> DecimateResult:
         """``low`` moved onto the scan; its error the larger of the bound and what the fit measured."""
@@ -413,36 +411,26 @@ def _simplify(
     done: dict[DecimateOptions, DecimateResult],
     keep_textures: Callable[[], None],
 ) -> DecimateResult:
-    """Seam-preserving decimation (from a larger level where ``recipe.cascade_above`` allows);
-    where it stalls above ``recipe.rebake_above`` × the target on a textured scan (thousands of
-    UV islands lock their borders), decimate ignoring seams and re-bake instead, else call
-    ``keep_textures``. With ``recipe.fit`` the result's vertices are then moved onto the scan
-    (sliding along it only before a re-bake, which maps the texture afresh)."""
+    """Seam-preserving decimation (from a larger level where ``recipe.cascade_above`` allows),
+    then ``keep_textures``; on a textured scan where it would stall (as its UV islands foretell,
+    see ``SEAM_FLOOR``) or does stall above ``recipe.rebake_above`` × the target (thousands of UV
+    islands lock their borders), decimate ignoring seams and re-bake instead. With ``recipe.fit``
+    the result's vertices are then moved onto the scan (sliding along it only before a re-bake,
+    which maps the texture afresh)."""
     base = _cascade_source(scan.model, wanted, recipe.cascade_above, done)
-    bound = recipe.rebake_above * wanted.target_triangles
     may_rebake = bool(recipe.rebake_above) and _textured(base.model)
-    if (
-        may_rebake
-        and wanted not in done
-        and _expects_rebake(recipe, wanted.target_triangles, scan.uv_islands)
-    ):
-        # The seam-preserving decimation runs on a second thread while the seam-free one is
-        # made here and its atlas started (meshoptimizer releases the GIL).
-        with scan.atlas_job() as atlas:
-            kept, low = side_by_side(
-                lambda: _seam_kept(base, wanted), lambda: _seam_free(base, wanted, atlas, texture_px)
-            )
-            done[wanted] = kept
-            if kept.model.triangle_count > bound:
-                return _rebaked(scan, base, low, atlas, texture_px, recipe)
-    if wanted not in done:
-        done[wanted] = _seam_kept(base, wanted)
-    if may_rebake and done[wanted].model.triangle_count > bound:
-        with scan.atlas_job() as atlas:  # a fresh child starts while the seam-free decimation runs
-            low = _seam_free(base, wanted, atlas, texture_px)
-            return _rebaked(scan, base, low, atlas, texture_px, recipe)
-    keep_textures()
-    return scan.fit(done[wanted], FitOptions()) if recipe.fit else done[wanted]
+    # A foretold re-bake is not confirmed by a seam-preserving decimation first: beside the
+    # seam-free one it cost the seam-heavy mask 0.1 s of CPU for 32 000 triangles it would not use.
+    if not (may_rebake and _expects_rebake(recipe, wanted.target_triangles, scan.uv_islands)):
+        if wanted not in done:
+            done[wanted] = _seam_kept(base, wanted)
+        stalled = done[wanted].model.triangle_count > recipe.rebake_above * wanted.target_triangles
+        if not (may_rebake and stalled):
+            keep_textures()
+            return scan.fit(done[wanted], FitOptions()) if recipe.fit else done[wanted]
+    with scan.atlas_job() as atlas:  # the spare child, or a fresh one started now
+        low = _seam_free(base, wanted, atlas, texture_px)
+        return _rebaked(scan, base, low, atlas, texture_px, recipe)
 
 
 def _expects_rebake(recipe: Recipe, target_triangles: int, uv_islands: int) -> bool:
@@ -470,16 +458,20 @@ def _seam_free(
 def _rebaked(
     scan: _Scan, base: DecimateResult, low: DecimateResult, atlas: AtlasJob, texture_px: int, recipe: Recipe
 ) -> DecimateResult:
-    """``low`` (with ``recipe.fit``, fitted to the scan while ``atlas`` is made) on its atlas,
-    colour baked from ``base``."""
+    """``low`` (with ``recipe.fit``, fitted to the scan) on its atlas, colour baked from ``base``.
+
+    The atlas child has a core to itself meanwhile: this thread fits ``low`` with a one-thread
+    search of the scan, then builds the bake's closest-point index (libigl holds the GIL while it
+    builds). On the second thread, the index build and the fit's search threads took turns with
+    xatlas for both cores, and the atlas came 0.2 s later on the seam-heavy mask."""
     from pipeline.bake import BakeOptions, rebake
 
-    source = scan.bake_source(base.model)
     if recipe.fit:
         # One search of the scan: a second took 0.19 s of the seam-heavy mask's 1.66 s to
         # bring its mean distance 1 % closer.
-        low = scan.fit(low, FitOptions(slide=True))
-    baked = rebake(source.result(), low.model, atlas.result(), options=BakeOptions(size=texture_px))
+        low = scan.fit(low, FitOptions(slide=True, workers=1))
+    source = scan.bake_source(base.model)
+    baked = rebake(source, low.model, atlas.result(), options=BakeOptions(size=texture_px))
     return DecimateResult(model=baked, error_m=low.error_m)
 
 

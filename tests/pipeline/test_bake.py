@@ -203,8 +203,8 @@ def test_stalled_seam_locked_level_is_rebaked_to_its_target(
 
 
 def test_a_rebake_not_foreseen_makes_the_same_level(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Foreseen from its UV islands, the level's two decimations run side by side; unforeseen,
-    # the seam-preserving one stalls first. Only the scheduling differs.
+    # Foreseen from its UV islands, the level is decimated ignoring seams at once; unforeseen,
+    # the seam-preserving decimation stalls first. Only the scheduling differs.
     source = _island_scan(tmp_path)
     recipe = tmp_path / "low.json"
     level = {"name": "low", "target_triangles": 400, "texture_px": 256}
