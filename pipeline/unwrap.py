@@ -133,3 +133,6 @@ if __name__ == "__main__":
 
     if sys.stdin.readline():  # the parent's go-ahead; end of input: it needs no atlas after all
         _make_from_folder(Path(sys.argv[1]))
+    # The atlas is on disk and nothing is buffered: the parent, waiting, need not also wait for
+    # the interpreter's teardown (26 ms with numpy and xatlas loaded).
+    os._exit(0)
