@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from ar_service.models import EventKind
+from hue_errors import InvalidInput
 
 _TABLET = re.compile(r"iPad|Tablet|Android(?!.*Mobile)", re.IGNORECASE)
 _MOBILE = re.compile(r"Mobi|iPhone|iPod|Android", re.IGNORECASE)
@@ -15,7 +16,12 @@ _OS = (
     ("android", re.compile(r"Android")),
     ("windows", re.compile(r"Windows")),
     ("macos", re.compile(r"Mac OS X")),
-    ("linux", re.compile(r"Linux")),
+    ("linux", re.compile(r"Linux|CrOS")),
+)
+_FORMS = ("mobile", "tablet", "desktop")
+# Every class either side names: the viewer's deviceClass (web/src/environment.js) and device_class.
+DEVICE_CLASSES = frozenset(
+    {"other"} | {f"{form}-{system}" for form in _FORMS for system in [*(name for name, _ in _OS), "other"]}
 )
 
 
@@ -28,15 +34,25 @@ def device_class(user_agent: str) -> str:
     return f"{form}-{system}"
 
 
+def reported_device_class(reported: object, user_agent: str) -> str:
+    """The device class a viewer reported, where it is one of ``DEVICE_CLASSES``, else the
+    User-Agent's. The viewer knows more than its User-Agent: iPadOS Safari presents a Mac's, and
+    only the page sees the touch screen that makes it a tablet."""
+    if reported is not None and not isinstance(reported, str):
+        raise InvalidInput('beacon: "device" must be a device class such as "mobile-android"')
+    return reported if reported in DEVICE_CLASSES else device_class(user_agent)
+
+
 def visit_row(
-    site_id: int, kind: EventKind, *, language: str, user_agent: str, detail: str = ""
+    site_id: int, kind: EventKind, *, language: str, device: str, detail: str = ""
 ) -> dict[str, Any]:
-    """One visit event for ``site_id`` as a scan_events row (see ``VisitWriter``)."""
+    """One visit event for ``site_id`` as a scan_events row (see ``VisitWriter``); ``device`` is
+    a device class (``device_class``)."""
     return {
         "site_id": site_id,
         "day": dt.datetime.now(dt.UTC).date(),
         "kind": kind,
         "language": language[:8],
-        "device_class": device_class(user_agent),
+        "device_class": device,
         "detail": detail[:40],
     }

@@ -35,7 +35,16 @@ BEACON: dict[str, Any] = {
             ),
             "examples": ["vi", "en-US"],
         },
-        "device": {"type": "string", "description": "Ignored: the server classes the User-Agent itself."},
+        "device": {
+            "type": "string",
+            "description": (
+                "The viewer's device class, `mobile`, `tablet` or `desktop`, a hyphen, then `ios`,"
+                " `android`, `windows`, `macos`, `linux` or `other` (or `other` alone). Counted as"
+                " sent; anything else, or none, is counted as the class of the request's User-Agent."
+                " Not a string: 400."
+            ),
+            "examples": ["mobile-android", "tablet-ios"],
+        },
         "detail": {"type": "string", "maxLength": 40},
         "events": {
             "type": "array",

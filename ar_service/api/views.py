@@ -9,7 +9,7 @@ from flask import Blueprint, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ar_service.analytics import visit_row
+from ar_service.analytics import reported_device_class, visit_row
 from ar_service.api.body import json_object
 from ar_service.i18n import select_language, served_language
 from ar_service.models import EventKind, Site, SiteStatus
@@ -95,7 +95,7 @@ def beacon() -> tuple[str, int]:
     events = _beacon_events(data)
     site = _active_site(str(data.get("site", "")))
     language = _beacon_language(data.get("language"))
-    agent = request.user_agent.string
-    rows = [visit_row(site.id, kind, language=language, user_agent=agent, detail=d) for kind, d in events]
+    device = reported_device_class(data.get("device"), request.user_agent.string)
+    rows = [visit_row(site.id, kind, language=language, device=device, detail=d) for kind, d in events]
     services().visits.record(rows)
     return "", 204

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from ar_service.analytics import visit_row
+from ar_service.analytics import device_class, visit_row
 from ar_service.i18n import LANGUAGE_NAMES, select_language, viewer_strings
 from ar_service.models import EventKind, Site, SiteStatus
 from ar_service.public.files import serve_object
@@ -69,9 +69,8 @@ def scan(code: str) -> Response | tuple[str, int]:
         return _not_found(f"{site.text('names', select_language())} is no longer shown in Hue AR.")
     site_id, slug = target
     language = select_language()
-    services().visits.record(
-        [visit_row(site_id, EventKind.SCAN, language=language, user_agent=request.user_agent.string)]
-    )
+    device = device_class(request.user_agent.string)
+    services().visits.record([visit_row(site_id, EventKind.SCAN, language=language, device=device)])
     return redirect(url_for("public.site", slug=slug, lang=request.args.get("lang")), code=302)
 
 

@@ -17,8 +17,6 @@ from ar_service.db import make_engine, upgrade
 from ar_service.models import EventKind, ScanEvent, Site
 from ar_service.visit_writer import VisitWriter
 
-PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile"
-
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
@@ -54,7 +52,7 @@ def test_concurrent_visits_are_all_stored_in_few_commits(engine: Engine) -> None
 
     def visit() -> None:
         start.wait()
-        writer.record([visit_row(site_id, EventKind.SCAN, language="vi", user_agent=PHONE)])
+        writer.record([visit_row(site_id, EventKind.SCAN, language="vi", device="mobile-android")])
         stored_before_return.append(_count(engine) > 0)
 
     threads = [threading.Thread(target=visit) for _ in range(40)]
@@ -72,7 +70,7 @@ def test_concurrent_visits_are_all_stored_in_few_commits(engine: Engine) -> None
 def test_one_request_with_bad_rows_fails_alone(engine: Engine) -> None:
     site_id = _site_id(engine)
     writer = VisitWriter(engine)
-    good = visit_row(site_id, EventKind.PAGE, language="en", user_agent=PHONE)
+    good = visit_row(site_id, EventKind.PAGE, language="en", device="mobile-android")
     bad = {**good, "kind": None}  # NOT NULL
     errors: list[BaseException] = []
 
@@ -99,10 +97,10 @@ def _writer_threads() -> int:
 
 def test_closing_writes_what_is_pending_and_stops_the_thread(engine: Engine) -> None:
     writer, before = VisitWriter(engine), _writer_threads()
-    writer.record([visit_row(_site_id(engine), EventKind.SCAN, language="ko", user_agent=PHONE)])
+    writer.record([visit_row(_site_id(engine), EventKind.SCAN, language="ko", device="mobile-android")])
     assert _writer_threads() == before + 1
     writer.close()
     assert _writer_threads() == before
     assert _count(engine) == 1
     with pytest.raises(RuntimeError, match="closed"):
-        writer.record([visit_row(_site_id(engine), EventKind.SCAN, language="ko", user_agent=PHONE)])
+        writer.record([visit_row(_site_id(engine), EventKind.SCAN, language="ko", device="mobile-android")])

@@ -23,7 +23,10 @@ export function osFamily(userAgent) {
   return "other";
 }
 
-/** "mobile-android", "tablet-ios", "desktop-linux": coarse enough to identify nobody. */
+/**
+ * "mobile-android", "tablet-ios", "desktop-linux": coarse enough to identify nobody. The beacons carry it, and the
+ * server counts it where it is one of its classes (ar_service/analytics.py DEVICE_CLASSES).
+ */
 export function deviceClass(userAgent) {
   const os = osFamily(userAgent);
   const tablet = /iPad|Tablet/i.test(userAgent) || (os === "android" && !/Mobile/.test(userAgent))
