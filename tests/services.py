@@ -41,15 +41,37 @@ def postgres_url() -> Iterator[str]:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A Redis database number of its own, emptied before and after the test."""
+# Redis's 16 databases, less database 0, which holds the test sessions' claims on the others.
+REDIS_DATABASES = range(1, 16)
+CLAIM_SECONDS = 2 * 3600  # a claim outlives the longest test session; a killed one's lapses
+
+
+@pytest.fixture(scope="session")
+def redis_database() -> Iterator[int]:
+    """A Redis database number no other test session on this machine holds, claimed in database
+    0 for this session: two test runs at once do not empty each other's queues."""
     client = redis.Redis.from_url(f"{REDIS_URL}/0", socket_connect_timeout=3)
     try:
         client.ping()
     except redis.RedisError as exc:
         pytest.skip(f"Redis is not reachable at 127.0.0.1:6379 ({exc})")
-    url = f"{REDIS_URL}/13"
+    token = uuid.uuid4().hex
+    for number in REDIS_DATABASES:
+        claim = f"hue-ar-tests:database:{number}"
+        if client.set(claim, token, nx=True, ex=CLAIM_SECONDS):
+            break
+    else:
+        first, last = REDIS_DATABASES[0], REDIS_DATABASES[-1]
+        pytest.fail(f"every Redis database {first}–{last} is claimed by another test session")
+    yield number
+    if client.get(claim) == token.encode():
+        client.delete(claim)
+
+
+@pytest.fixture
+def redis_url(redis_database: int) -> Iterator[str]:
+    """This session's Redis database, emptied before and after the test."""
+    url = f"{REDIS_URL}/{redis_database}"
     scratch = redis.Redis.from_url(url)
     scratch.flushdb()
     yield url
