@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from ar_service.models import EventKind
-from hue_errors import InvalidInput
 
 _TABLET = re.compile(r"iPad|Tablet|Android(?!.*Mobile)", re.IGNORECASE)
 _MOBILE = re.compile(r"Mobi|iPhone|iPod|Android", re.IGNORECASE)
@@ -32,15 +31,6 @@ def device_class(user_agent: str) -> str:
     form = "tablet" if _TABLET.search(user_agent) else "mobile" if _MOBILE.search(user_agent) else "desktop"
     system = next((name for name, pattern in _OS if pattern.search(user_agent)), "other")
     return f"{form}-{system}"
-
-
-def reported_device_class(reported: object, user_agent: str) -> str:
-    """The device class a viewer reported, where it is one of ``DEVICE_CLASSES``, else the
-    User-Agent's. The viewer knows more than its User-Agent: iPadOS Safari presents a Mac's, and
-    only the page sees the touch screen that makes it a tablet."""
-    if reported is not None and not isinstance(reported, str):
-        raise InvalidInput('beacon: "device" must be a device class such as "mobile-android"')
-    return reported if reported in DEVICE_CLASSES else device_class(user_agent)
 
 
 def visit_row(

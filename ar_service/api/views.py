@@ -9,7 +9,7 @@ from flask import Blueprint, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ar_service.analytics import reported_device_class, visit_row
+from ar_service.analytics import DEVICE_CLASSES, device_class, visit_row
 from ar_service.api.body import json_object
 from ar_service.i18n import select_language, served_language
 from ar_service.models import EventKind, Site, SiteStatus
@@ -87,6 +87,15 @@ def _beacon_language(value: Any) -> str:
     return served_language(value) or select_language()
 
 
+def _beacon_device(value: Any) -> str:
+    """The device class the viewer reported, where it is one of ``DEVICE_CLASSES``, else the
+    User-Agent's. The viewer knows more than its User-Agent: iPadOS Safari presents a Mac's, and
+    only the page sees the touch screen that makes it a tablet."""
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput('beacon: "device" must be a device class such as "mobile-android"')
+    return value if value in DEVICE_CLASSES else device_class(request.user_agent.string)
+
+
 @bp.post("/beacons")
 def beacon() -> tuple[str, int]:
     """Count viewer events (page, AR started, marker found, error), one or a visit's batch; no identifier."""
@@ -95,7 +104,7 @@ def beacon() -> tuple[str, int]:
     events = _beacon_events(data)
     site = _active_site(str(data.get("site", "")))
     language = _beacon_language(data.get("language"))
-    device = reported_device_class(data.get("device"), request.user_agent.string)
+    device = _beacon_device(data.get("device"))
     rows = [visit_row(site.id, kind, language=language, device=device, detail=d) for kind, d in events]
     services().visits.record(rows)
     return "", 204
