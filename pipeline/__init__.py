@@ -1,6 +1,6 @@
 """Photogrammetry → compressed glTF LODs: a library of small stages over one in-memory model."""
 
-import pipeline.scipy_import  # noqa: F401 - first: it changes what the first scipy import loads
+import pipeline.numeric_import  # noqa: F401 - first: it changes how numpy and scipy load
 from pipeline.inspect import InspectReport, inspect_source
 from pipeline.provenance import Provenance
 from pipeline.recipe import LevelSpec, Recipe, load_recipe

@@ -1,4 +1,10 @@
-"""scipy without numpy.f2py and numpy.testing: imported by ``pipeline`` before anything else.
+"""numpy and scipy as the pipeline loads them: imported by ``pipeline`` before anything else.
+
+OpenBLAS is told to start no worker threads (unless the environment asks for some): a run's
+BLAS calls are small and ``run_pipeline`` holds them to one thread, while the two libraries'
+workers (numpy's and scipy's OpenBLAS each start one per extra core) spin for about 0.1 s
+after they start. On the seam-heavy mask's one-level run that was 0.25 s of CPU taken from
+the run's own two threads and its atlas process.
 
 scipy 1.15's vendored array-api-compat does ``from numpy import *``, and numpy 2 lists its lazily
 loaded submodules ``f2py`` and ``testing`` in ``__all__``; so the first import of scipy.sparse or
@@ -9,7 +15,11 @@ scipy was imported before, this changes nothing.)
 
 from __future__ import annotations
 
-import numpy
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # read once, when OpenBLAS loads with numpy
+
+import numpy  # after the setting it reads
 
 _UNUSED = frozenset({"f2py", "testing"})
 
