@@ -45,12 +45,25 @@ class Atlas:
     uvs: F32
 
 
+# xatlas charts each of its meshes on a thread of its own, then packs all their charts into one
+# atlas: handed over in two pieces, the seam-heavy mask's 20 000-triangle level is charted in
+# 0.17 s instead of 0.27 on two cores, with 1 074 charts instead of 1 063 (the cut between the
+# pieces is one more seam) and the same share of the atlas used. Two on every machine, whatever
+# its cores, so that the atlas is the same everywhere.
+PIECES = 2
+
+
 def make_atlas(positions: F32, triangles: I64, options: AtlasOptions) -> Atlas:
     """xatlas's charts and packing for one mesh, in this process (deterministic)."""
     import xatlas  # here, not at the top: only the child process and tests make atlases
 
     atlas = xatlas.Atlas()
-    atlas.add_mesh(positions, triangles.astype(np.uint32))
+    pieces = _pieces(positions, triangles, PIECES)
+    used: list[I64] = []  # per piece, the input vertices it uses
+    for rows in pieces:
+        vertices, local = np.unique(triangles[rows], return_inverse=True)
+        atlas.add_mesh(positions[vertices], local.reshape(-1, 3).astype(np.uint32))
+        used.append(vertices)
     charts = xatlas.ChartOptions()
     charts.max_chart_area = options.max_chart_area
     # Charts grown once, without xatlas's re-seeding pass (max_iterations 1 by default): a
@@ -66,8 +79,24 @@ def make_atlas(positions: F32, triangles: I64, options: AtlasOptions) -> Atlas:
     # 78.8 → 79.2 %, the baked colour error 5.92 → 6.01 and the bytes the same.
     pack.rotate_charts = False
     atlas.generate(chart_options=charts, pack_options=pack)
-    vertices, faces, uvs = atlas[0]
-    return Atlas(vertices.astype(np.int64), faces.astype(np.int64), uvs.astype(np.float32))
+    copied: list[I64] = []  # per piece, the input vertex each atlas vertex copies
+    uvs: list[F32] = []
+    faces = np.empty((len(triangles), 3), dtype=np.int64)
+    for i, (rows, vertices) in enumerate(zip(pieces, used, strict=True)):
+        copies, piece_faces, piece_uvs = atlas[i]
+        faces[rows] = piece_faces.astype(np.int64) + sum(map(len, copied))
+        copied.append(vertices[copies])
+        uvs.append(piece_uvs)
+    return Atlas(np.concatenate(copied), faces, np.concatenate(uvs).astype(np.float32))
+
+
+def _pieces(positions: F32, triangles: I64, pieces: int) -> list[I64]:
+    """The triangle rows of ``pieces`` parts of equal count, cut across the longest axis of the
+    triangles' centroids (a stable sort: ties keep their order), each in the input's order."""
+    centroids = positions[triangles].mean(axis=1)
+    axis = int(np.argmax(np.ptp(centroids, axis=0))) if len(triangles) else 0
+    order = np.argsort(centroids[:, axis], kind="stable")
+    return [np.sort(rows) for rows in np.array_split(order, pieces) if len(rows)]
 
 
 class AtlasJob:

@@ -36,6 +36,27 @@ def test_child_makes_the_same_atlas_as_this_process() -> None:
     np.testing.assert_array_equal(child.vertices[child.triangles], triangles)
 
 
+def test_the_mesh_is_charted_in_two_pieces_cut_across_its_longest_axis() -> None:
+    positions, triangles = _bumpy_sheet()
+    positions[:, 0] *= 3  # x is now the longest axis; a flat sheet would make one chart
+    atlas = make_atlas(positions, triangles, OPTIONS)
+    centroid_x = positions[triangles].mean(axis=1)[:, 0]
+    order = np.argsort(centroid_x, kind="stable")
+    left, right = order[: len(order) // 2], order[len(order) // 2 :]
+    # No atlas vertex is shared across the cut: the two pieces' charts are apart.
+    assert not set(atlas.triangles[left].ravel().tolist()) & set(atlas.triangles[right].ravel().tolist())
+    # Within a piece, charts still span many triangles (the sheet is not cut up face by face).
+    assert len(np.unique(atlas.triangles[left])) < 3 * len(left) / 2
+    np.testing.assert_array_equal(atlas.vertices[atlas.triangles], triangles)
+
+
+def test_a_single_triangle_is_one_piece() -> None:
+    positions = np.array([[0, 0, 0], [1, 0, 0], [0, 0, 1]], dtype=np.float32)
+    atlas = make_atlas(positions, np.array([[0, 1, 2]]), OPTIONS)
+    np.testing.assert_array_equal(atlas.vertices[atlas.triangles], [[0, 1, 2]])
+    assert atlas.uvs.shape == (3, 2) and atlas.uvs.min() >= 0.0 and atlas.uvs.max() <= 1.0
+
+
 def test_child_failure_is_reported_with_its_message() -> None:
     positions, triangles = _bumpy_sheet()
     with AtlasJob() as job, pytest.raises(HueARError) as failure:
