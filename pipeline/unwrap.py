@@ -1,9 +1,10 @@
 """A fresh UV atlas of a mesh by xatlas, made in a child process.
 
-xatlas holds the GIL through all of ``generate`` (0.3 s for the seam-heavy mask's 20 000-triangle
-level), so on a thread it would stall the fit that runs meanwhile; a child interpreter runs beside
-it. This file is also the child's script: run as ``python -P unwrap.py FOLDER`` it imports only
-numpy, xatlas and ``hue_errors`` (not the ``pipeline`` package), so it starts in 0.07 s.
+xatlas holds the GIL through all of ``generate`` (0.15–0.25 s for the seam-heavy mask's
+20 000-triangle level), so on a thread it would stall the fit that runs meanwhile; a child
+interpreter runs beside it. This file is also the child's script: run as ``python -P unwrap.py
+FOLDER`` it imports only numpy, xatlas and ``hue_errors`` (not the ``pipeline`` package), so it
+starts in 0.07 s on an idle core.
 """
 
 from __future__ import annotations
@@ -101,10 +102,11 @@ def _pieces(positions: F32, triangles: I64, pieces: int) -> list[I64]:
 
 class AtlasJob:
     """``make_atlas`` in a child process. The child starts at construction and imports numpy and
-    xatlas while the caller makes the mesh (0.14 s of the seam-heavy mask's level: off its
-    critical path); ``start`` hands it the mesh, ``result`` waits for the atlas. As a context
-    manager, it stops the child and removes its files on the way out (a child never started
-    has made nothing)."""
+    xatlas while the caller makes the mesh (on the seam-heavy mask it is ready 0.04 s after the
+    mesh; started before the scan is cleaned, it gained nothing on two cores, where it then
+    takes turns with the cleaning); ``start`` hands it the mesh, ``result`` waits for the atlas.
+    As a context manager, it stops the child and removes its files on the way out (a child
+    never started has made nothing)."""
 
     def __init__(self) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="hue-atlas-")
