@@ -32,10 +32,19 @@ def expect_kind(name: str, path: Path, allowed: dict[str, Kind], role: str) -> K
 
 
 def check_image(name: str, path: Path, limits: BundleLimits, role: str = "image") -> tuple[int, int]:
-    """Width and height of a PNG/JPEG/WebP image, read from its header before any pixel is decoded."""
+    """Width and height of a PNG/JPEG/WebP image, read from its header before any pixel is
+    decoded (a bomb is refused unread); then the pixels are decoded once, so that a file cut short
+    or damaged is refused with the upload rather than failing the job that later reads it."""
     kind = expect_kind(name, path, IMAGE_KINDS, role)
     with path.open("rb") as stream:
-        return _image_size(name, "", stream, kind, limits)
+        size = _image_size(name, "", stream, kind, limits)
+        stream.seek(0)
+        try:
+            with Image.open(stream, formats=[_PIL_FORMATS[kind]]) as image:
+                image.load()
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise refuse(name, f"damaged {kind.value}: {exc}; export the image again") from None
+    return size
 
 
 def check_embedded_image(owner: str, where: str, head: bytes, limits: BundleLimits) -> tuple[int, int]:
@@ -62,7 +71,9 @@ def _image_size(
         raise refuse(
             name, f"{where}image dimensions exceed {limits.max_image_pixels} pixels (image bomb)"
         ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except UnidentifiedImageError:  # its message names the stream, not the file
+        raise refuse(name, f"{where}unreadable {kind.value}: its header is damaged or cut short") from None
+    except (OSError, SyntaxError) as exc:
         raise refuse(name, f"{where}unreadable {kind.value}: {exc}") from None
     if width * height > limits.max_image_pixels:
         raise refuse(

@@ -435,6 +435,18 @@ HOSTILE = [
     ),
     Hostile("image-bomb", _png_bomb, "markers/plaque.png", "image bomb"),
     Hostile(
+        "image-cut-short",
+        lambda: _zip_with(markers__plaque_DOT_png=marker_png()[:-200]),
+        "markers/plaque.png",
+        "damaged PNG image: image file is truncated; export the image again",
+    ),
+    Hostile(
+        "image-header-cut",
+        lambda: _zip_with(markers__plaque_DOT_png=marker_png()[:12]),
+        "markers/plaque.png",
+        "unreadable PNG image: its header is damaged or cut short",
+    ),
+    Hostile(
         "audio-is-elf",
         lambda: _zip_with(audio__vi_DOT_mp3=b"\x7fELF\x02\x01\x01" + bytes(100)),
         "audio/vi.mp3",
