@@ -168,7 +168,13 @@ class Bundle:
             if not path.is_file():
                 raise InvalidInput(f"ingest: {who}missing file {_shown(name)}")
             return self._read_bounded(name, path.stat().st_size, lambda: path.open("rb"), None)
-        except (OSError, ValueError, RuntimeError) as exc:  # pathlib reports symlink loops as RuntimeError
+        # The reasons name no path: the bundle's folder is this machine's business, not the uploader's.
+        except RuntimeError as exc:  # how pathlib reports a symbolic link loop before Python 3.13
+            raise InvalidInput(f"ingest: {who}cannot read {_shown(name)} (a symbolic link loop)") from exc
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise InvalidInput(f"ingest: {who}cannot read {_shown(name)} ({reason})") from exc
+        except ValueError as exc:  # a name no path can hold, such as one with a NUL byte
             raise InvalidInput(f"ingest: {who}cannot read {_shown(name)} ({exc})") from exc
 
     def _read_bounded(

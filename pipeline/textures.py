@@ -12,7 +12,7 @@ from typing import Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, WebPImagePlugin  # noqa: F401 - see below
+from PIL import Image, UnidentifiedImageError, WebPImagePlugin  # noqa: F401 - see below
 
 from hue_errors import InvalidInput, TooLarge
 from pipeline.identity_cache import IdentityCache
@@ -70,6 +70,8 @@ def decode_image(data: bytes, name: str, longest_px: int | None = None) -> Textu
             image.load()
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
         raise TooLarge(f"ingest: {name}: image too large to decode ({exc})") from exc
+    except UnidentifiedImageError as exc:  # its message names the in-memory stream, not the file
+        raise InvalidInput(f"ingest: {name}: not a readable image (no format Pillow reads)") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise InvalidInput(f"ingest: {name}: not a readable image ({exc})") from exc
     mode = "RGBA" if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info else "RGB"

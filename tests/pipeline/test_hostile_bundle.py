@@ -285,8 +285,29 @@ def test_symlinked_model_file_is_refused_as_a_link(tmp_path: Path) -> None:
 def test_reference_to_a_symlink_loop_is_refused(tmp_path: Path) -> None:
     (tmp_path / "m.obj").write_text("mtllib a.mtl\n" + TRIANGLE)
     (tmp_path / "a.mtl").symlink_to("a.mtl")
-    with pytest.raises(InvalidInput, match=r"m\.obj: cannot read 'a\.mtl' \(Symlink loop"):
+    with pytest.raises(
+        InvalidInput, match=r"m\.obj: cannot read 'a\.mtl' \(a symbolic link loop\)"
+    ) as refused:
         inspect_source(tmp_path)
+    assert str(tmp_path) not in refused.value.message  # the server's folders stay its own
+
+
+def test_an_unreadable_reference_is_refused_without_the_bundle_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "m.obj").write_text("mtllib a.mtl\n" + TRIANGLE)
+    (tmp_path / "a.mtl").write_text("newmtl x\n")
+    opened = Path.open
+
+    def refusing_open(path: Path, *args: Any, **kwargs: Any) -> Any:
+        if path.name == "a.mtl":  # as the system answers a file its user may not read
+            raise PermissionError(13, "Permission denied", str(path))
+        return opened(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refusing_open)
+    with pytest.raises(InvalidInput, match=r"m\.obj: cannot read 'a\.mtl' \(Permission denied\)") as refused:
+        inspect_source(tmp_path)
+    assert str(tmp_path) not in refused.value.message
 
 
 def test_cli_answers_hostile_input_with_one_line_and_exit_2(tmp_path: Path) -> None:
