@@ -105,28 +105,37 @@ def layout_plaque(spec: PlaqueSpec) -> Layout:
     text_x = qr_box.x + qr_box.w + 4.0 * unit
     first = qr_box.y + module_mm * QUIET_ZONE + 10.0 * unit
     scan = SCAN_DISTANCE_PER_WIDTH * qr_width / 1000.0
-    texts = [
-        TextLine(spec.name_vi, margin, margin + title_pt * pt_mm, title_pt, True),
-        TextLine(
-            spec.name_en, margin, margin + title_pt * pt_mm + subtitle_pt * pt_mm * 1.4, subtitle_pt, False
-        ),
-        TextLine(spec.code, text_x, first, 22.0 * unit, True),
-        TextLine(f"{spec.domain}/q/{spec.code}", text_x, first + 7.0 * unit, small_pt + 1, False),
-        TextLine(
+    # (text, left, baseline, size, bold): each is then kept inside the right margin.
+    lines = [
+        (spec.name_vi, margin, margin + title_pt * pt_mm, title_pt, True),
+        (spec.name_en, margin, margin + title_pt * pt_mm + subtitle_pt * pt_mm * 1.4, subtitle_pt, False),
+        (spec.code, text_x, first, 22.0 * unit, True),
+        (f"{spec.domain}/q/{spec.code}", text_x, first + 7.0 * unit, small_pt + 1, False),
+        (
             f"Quét mã từ xa tới {scan:.1f} m · Scan from up to {scan:.1f} m",
             text_x,
             first + 13.0 * unit,
             small_pt,
             False,
         ),
-        TextLine("Nếu mã QR khác mã này, đừng quét.", text_x, first + 19.0 * unit, small_pt, False),
-        TextLine(
-            "If the QR code does not lead here, do not scan it.", text_x, first + 24.0 * unit, small_pt, False
-        ),
+        ("Nếu mã QR khác mã này, đừng quét.", text_x, first + 19.0 * unit, small_pt, False),
+        ("If the QR code does not lead here, do not scan it.", text_x, first + 24.0 * unit, small_pt, False),
     ]
     if spec.attribution:
-        texts.append(TextLine(spec.attribution, text_x, height - margin, small_pt * 0.85, False))
-    return Layout(width, height, marker_box, qr_box, tuple(texts), round(qr_width, 2), round(scan, 2))
+        lines.append((spec.attribution, text_x, height - margin, small_pt * 0.85, False))
+    texts = tuple(
+        TextLine(text, x, baseline, _fitted(text, bold, size_pt, width - margin - x), bold)
+        for text, x, baseline, size_pt, bold in lines
+    )
+    return Layout(width, height, marker_box, qr_box, texts, round(qr_width, 2), round(scan, 2))
+
+
+def _fitted(text: str, bold: bool, size_pt: float, room_mm: float) -> float:
+    """``size_pt``, or the smaller size at which ``text`` is ``room_mm`` wide (a long site name
+    is set smaller rather than run off the plaque)."""
+    _register_fonts()
+    natural_mm = pdfmetrics.stringWidth(text, FONT_BOLD if bold else FONT_REGULAR, size_pt) * 25.4 / 72.0
+    return size_pt if natural_mm <= room_mm else size_pt * room_mm / natural_mm
 
 
 def _fit(src_w: int, src_h: int, area: Box) -> Box:
@@ -244,7 +253,7 @@ def rasterize(spec: PlaqueSpec, layout: Layout, px_per_mm: float) -> Image.Image
     for text in layout.texts:
         font = ImageFont.truetype(
             str(FONT_DIR / f"{FONT_BOLD if text.bold else FONT_REGULAR}.ttf"),
-            round(text.size_pt * 25.4 / 72 * px_per_mm),
+            text.size_pt * 25.4 / 72 * px_per_mm,  # a float size: rounding it widened long lines by 2 %
         )
         draw.text(
             (text.x * px_per_mm, text.baseline * px_per_mm), text.text, fill="black", font=font, anchor="ls"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -55,3 +56,26 @@ def test_raster_proof_decodes(astronaut: LoadedImage) -> None:
     spec = _spec(astronaut, "A5")
     page = np.asarray(rasterize(spec, render_plaque(spec).layout, 3.0), dtype=np.uint8)
     assert decode_qr(np.asarray(cv2.cvtColor(page, cv2.COLOR_RGB2GRAY), dtype=np.uint8)) == spec.qr.payload
+
+
+LONG_NAME = "Lăng Khải Định (Ứng Lăng) — Quần thể di tích Cố đô Huế, Di sản Thế giới"
+
+
+@pytest.mark.parametrize("size", ["A5", "A4", "A3"])
+def test_a_long_name_is_set_smaller_and_stays_inside_the_margin(
+    astronaut: LoadedImage, size: PaperSize
+) -> None:
+    short = render_plaque(_spec(astronaut, size)).layout
+    spec = replace(_spec(astronaut, size), name_vi=LONG_NAME, attribution="Ảnh: " + "NASA, " * 30)
+    layout = render_plaque(spec).layout
+    title, attribution = layout.texts[0], layout.texts[-1]
+    assert title.text == LONG_NAME and title.size_pt < short.texts[0].size_pt
+    assert attribution.size_pt < short.texts[-1].size_pt
+    assert layout.texts[1].size_pt == short.texts[1].size_pt  # the English name still fits
+    # The proof, printed at 4 px/mm: nothing dark right of the margin above the artwork or
+    # beside the QR code, where the title and the attribution run.
+    px = 4.0
+    page = np.asarray(rasterize(spec, layout, px).convert("L"))
+    right = int(np.ceil((layout.width - 12.0 * layout.width / 210.0) * px)) + 2  # margin, antialiasing
+    assert (page[: int(layout.marker.y * px), right:] > 128).all()
+    assert (page[int(layout.qr.y * px) :, right:] > 128).all()
