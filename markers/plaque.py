@@ -88,6 +88,8 @@ def layout_plaque(spec: PlaqueSpec) -> Layout:
     the QR's high-contrast modules do not become the marker's features."""
     if spec.size not in PAPER_MM:
         raise InvalidInput(f"plaque: size {spec.size!r} is not one of {', '.join(PAPER_MM)}")
+    if problem := text_problem(spec.name_vi, spec.name_en, spec.attribution):
+        raise InvalidInput(f"plaque: {problem}")
     width, height = PAPER_MM[spec.size]
     unit = width / 210.0  # everything scales with the paper
     margin = 12.0 * unit
@@ -128,6 +130,25 @@ def layout_plaque(spec: PlaqueSpec) -> Layout:
         for text, x, baseline, size_pt, bold in lines
     )
     return Layout(width, height, marker_box, qr_box, texts, round(qr_width, 2), round(scan, 2))
+
+
+def text_problem(name_vi: str, name_en: str, attribution: str = "") -> str | None:
+    """Why a plaque cannot print these texts, or None: a character its font has no glyph for
+    (Hán-Nôm, say: the vendored Noto Sans covers Latin with Vietnamese, Greek and Cyrillic) would
+    come out of the printer as an empty box."""
+    _register_fonts()
+    for label, text, font in (
+        ("Vietnamese name", name_vi, FONT_BOLD),
+        ("English name", name_en, FONT_REGULAR),
+        ("attribution", attribution, FONT_REGULAR),
+    ):
+        glyphs = pdfmetrics.getFont(font).face.charToGlyph
+        if missing := list(dict.fromkeys(c for c in text if ord(c) not in glyphs)):
+            return (
+                f"the {label} {text!r} has characters its font (Noto Sans) has no glyph for: "
+                f"{' '.join(missing)}; give it in Latin letters (quốc ngữ for Vietnamese)"
+            )
+    return None
 
 
 def _fitted(text: str, bold: bool, size_pt: float, room_mm: float) -> float:

@@ -17,7 +17,7 @@ from ar_service.models.base import parse_id
 from ar_service.plaques import site_plaque
 from ar_service.services import db, services
 from hue_errors import InvalidInput, NotFound
-from markers.plaque import PaperSize
+from markers.plaque import PaperSize, text_problem
 
 # The registry offers exactly the paper sizes the library prints.
 PAPER_SIZES: tuple[PaperSize, ...] = get_args(PaperSize)
@@ -43,9 +43,14 @@ def plaques() -> str:
     session = db()
     checked = request.args.get("check", "").strip().upper()
     printed = list(session.scalars(select(PrintedPlaque).order_by(PrintedPlaque.printed_on.desc())))
+    sites = list(session.scalars(select(Site).order_by(Site.slug)))
     return render_template(
         "admin/plaques.html",
-        sites=list(session.scalars(select(Site).order_by(Site.slug))),
+        sites=sites,
+        # A name the plaque cannot print is said here, in place of links that would only refuse.
+        problems={
+            site.id: text_problem(site.text("names", "vi"), site.text("names", "en")) for site in sites
+        },
         printed=printed,
         sizes=PAPER_SIZES,
         checked=checked,

@@ -196,3 +196,19 @@ def test_an_upload_of_the_wrong_kind_is_refused_and_licences_can_be_edited(
         assert version is not None
         assert version.licence["spdx"] == "CC-BY-4.0"
         assert version.provenance["creator"] == ["Trung tâm Bảo tồn Di tích Huế", "Lan"]
+
+
+def test_a_site_whose_name_a_plaque_cannot_print_says_why_instead_of_offering_it(
+    client: FlaskClient, services: Services, world: World
+) -> None:
+    with services.session_factory.begin() as session:
+        site = session.get(Site, world.site_id)
+        assert site is not None
+        site.names = {**site.names, "vi": "Ngọ Môn (午門)"}
+    sign_in(client, Role.CURATOR)
+    page = client.get("/admin/plaques?lang=en").get_data(as_text=True)
+    assert "Cannot print:" in page and "has no glyph for: 午 門" in page
+    assert f"/admin/plaques/{world.site_id}.pdf" not in page
+    refused = client.get(f"/admin/plaques/{world.site_id}.pdf")
+    assert refused.status_code == 400
+    assert "has no glyph for: 午 門" in refused.get_data(as_text=True)

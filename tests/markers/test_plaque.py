@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
@@ -8,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from hue_errors import InvalidInput
 from markers.images import LoadedImage
 from markers.plaque import PAPER_MM, PaperSize, PlaqueSpec, rasterize, render_plaque
 from markers.qr import decode_qr, make_qr, qr_url
@@ -79,3 +81,15 @@ def test_a_long_name_is_set_smaller_and_stays_inside_the_margin(
     right = int(np.ceil((layout.width - 12.0 * layout.width / 210.0) * px)) + 2  # margin, antialiasing
     assert (page[: int(layout.marker.y * px), right:] > 128).all()
     assert (page[int(layout.qr.y * px) :, right:] > 128).all()
+
+
+def test_a_name_the_font_cannot_print_is_refused_naming_its_characters(astronaut: LoadedImage) -> None:
+    spec = replace(_spec(astronaut, "A4"), name_vi="Ngọ Môn (午門)")
+    with pytest.raises(InvalidInput, match=r"Vietnamese name 'Ngọ Môn \(午門\)' has characters .*: 午 門;"):
+        render_plaque(spec)
+
+
+def test_vietnamese_in_composed_and_decomposed_form_prints(astronaut: LoadedImage) -> None:
+    for name in ("Hoàng thành Huế", unicodedata.normalize("NFD", "Hoàng thành Huế")):
+        plaque = render_plaque(replace(_spec(astronaut, "A4"), name_vi=name))
+        assert plaque.layout.texts[0].text == name
