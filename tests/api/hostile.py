@@ -438,7 +438,7 @@ HOSTILE = [
         "image-cut-short",
         lambda: _zip_with(markers__plaque_DOT_png=marker_png()[:-200]),
         "markers/plaque.png",
-        "damaged PNG image: image file is truncated; export the image again",
+        "damaged PNG image: Truncated File Read; export the image again",
     ),
     Hostile(
         "image-header-cut",

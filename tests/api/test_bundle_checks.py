@@ -1,15 +1,19 @@
-"""The bundle checks on their own (no app): glTF layout rules, sniffing, limits."""
+"""The bundle checks on their own (no app): glTF layout rules, sniffing, limits, images."""
 
 from __future__ import annotations
 
 import base64
+import io
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from ar_service.bundles import BundleInvalid, BundleLimits
 from ar_service.bundles.gltf import BinChunk, check_document
+from ar_service.bundles.media import check_image
 from ar_service.bundles.sniff import Kind, sniff_bytes
 from ar_service.bundles.uris import resolve_uri
 
@@ -105,3 +109,18 @@ def test_glb_bin_chunk_may_back_only_buffer_zero(tmp_path: Path) -> None:
     doc = {"asset": {"version": "2.0"}, "buffers": [{"byteLength": 4}, {"byteLength": 4}]}
     with pytest.raises(BundleInvalid, match="buffer 1: has no uri"):
         check_document("m.glb", doc, lambda name: None, LIMITS, glb_bin=BinChunk(tmp_path / "m.glb", 28, 8))
+
+
+@pytest.mark.parametrize(("pillow_format", "suffix"), [("PNG", ".png"), ("JPEG", ".jpg"), ("WEBP", ".webp")])
+def test_an_image_cut_short_is_refused_whatever_its_format(
+    tmp_path: Path, pillow_format: str, suffix: str
+) -> None:
+    pixels = np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    encoded = io.BytesIO()
+    Image.fromarray(pixels).save(encoded, pillow_format)
+    path = tmp_path / f"plaque{suffix}"
+    path.write_bytes(encoded.getvalue())
+    assert check_image(path.name, path, LIMITS) == (400, 300)
+    path.write_bytes(encoded.getvalue()[: len(encoded.getvalue()) * 3 // 4])
+    with pytest.raises(BundleInvalid, match=rf"plaque\{suffix}: (damaged|unreadable) "):
+        check_image(path.name, path, LIMITS)
