@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import lzma
 import posixpath
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -55,6 +56,12 @@ class Bundle:
             names = [source.name]
         self.main = _pick_model(names, source.name)
         self._names = set(names)
+        # Each name in Unicode's composed form (NFC), for references spelled the other way: a zip
+        # made on macOS stores "Huế.jpg" decomposed (NFD), while the MTL or glTF naming it is
+        # typed composed, and the two compare unequal byte for byte.
+        self._composed: dict[str, str] = {}
+        for name in names:
+            self._composed.setdefault(unicodedata.normalize("NFC", name), name)
 
     def _open_zip(self, source: Path) -> list[str]:
         try:
@@ -114,7 +121,9 @@ class Bundle:
         name = posixpath.normpath(posixpath.join(posixpath.dirname(referenced_by), raw.replace("\\", "/")))
         if name.startswith("../") or name == "..":
             raise InvalidInput(f"ingest: {referenced_by}: reference {shown} points outside the bundle")
-        return name
+        if name in self._names:
+            return name
+        return self._composed.get(unicodedata.normalize("NFC", name), name)
 
     def has(self, name: str) -> bool:
         """Whether bundle file ``name`` (as :meth:`resolve` spells it) exists."""

@@ -24,6 +24,15 @@ def scene_schema() -> dict[str, Any]:
     return schema
 
 
+def _message(error: jsonschema.ValidationError) -> str:
+    """The validator's message, or for a failed pattern, what the schema says it allows
+    (``x-message``: the words beside the regular expression)."""
+    words = error.schema.get("x-message") if isinstance(error.schema, dict) else None
+    if error.validator == "pattern" and words:
+        return f"{error.instance!r} is not {words}"
+    return error.message
+
+
 def _pointer(path: Any) -> str:
     """A JSON path a person can read: annotations[0].text.en."""
     out = ""
@@ -42,7 +51,7 @@ def parse_scene(raw: bytes) -> dict[str, Any]:
     errors = sorted(validator.iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if errors:
         raise BundleInvalid(
-            [Problem(SCENE_FILE, f"{_pointer(e.absolute_path)}: {e.message}") for e in errors[:50]]
+            [Problem(SCENE_FILE, f"{_pointer(e.absolute_path)}: {_message(e)}") for e in errors[:50]]
         )
     assert isinstance(doc, dict)
     _check_languages(doc)

@@ -337,6 +337,18 @@ HOSTILE = [
     Hostile("scene-extra-key", lambda: _scene(script="alert(1)"), "scene.json", "'script' was unexpected"),
     Hostile("scene-no-vietnamese", lambda: _scene(languages=["en"]), "scene.json", "languages"),
     Hostile(
+        "file-name-with-accents",
+        lambda: _scene(model={"file": "models/Tháp Phước Duyên.glb"}),
+        "scene.json",
+        "model.file: 'models/Tháp Phước Duyên.glb' is not a bundle file name: ASCII letters, digits",
+    ),
+    Hostile(
+        "annotation-id-upper-case",
+        lambda: _scene(annotations=[{"id": "Tower", "position": [0, 0, 0], "text": {}}]),
+        "scene.json",
+        "annotations[0].id: 'Tower' is not an id: lower-case ASCII letters",
+    ),
+    Hostile(
         "unknown-language",
         lambda: _scene(languages=["vi", "en", "xx"]),
         "scene.json",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import subprocess
+import unicodedata
 import zipfile
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from scipy.spatial import cKDTree
 
 from pipeline.bundle import Bundle
@@ -139,3 +141,33 @@ def test_obj_quads_and_polygons_are_triangulated(tmp_path: Path) -> None:
     path = tmp_path / "poly.obj"
     path.write_text("v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nv 0.5 1.5 0\nf 1 2 3 4\nf 1 2 3 4 5\n")
     assert inspect_source(path).triangles == 2 + 3
+
+
+TRIANGLE_OBJ = b"v 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\nf 1/1 2/2 3/3\n"
+
+
+@pytest.mark.parametrize("packed", [True, False], ids=["zip", "folder"])
+def test_a_texture_named_in_decomposed_unicode_is_found_by_its_composed_reference(
+    tmp_path: Path, packed: bool
+) -> None:
+    """A zip made on macOS stores file names decomposed (NFD); the MTL naming them is composed."""
+    composed = "Huế – Ngọ Môn.png"
+    texture = tmp_path / "texture.png"
+    Image.fromarray(np.full((8, 8, 3), 200, dtype=np.uint8)).save(texture)
+    files = {
+        "m.obj": b"mtllib m.mtl\nusemtl a\n" + TRIANGLE_OBJ,
+        "m.mtl": f"newmtl a\nmap_Kd {composed}\n".encode(),
+        unicodedata.normalize("NFD", composed): texture.read_bytes(),
+    }
+    if packed:
+        source = tmp_path / "scan.zip"
+        with zipfile.ZipFile(source, "w") as archive:
+            for name, data in files.items():
+                archive.writestr(name, data)
+    else:
+        source = tmp_path / "scan"
+        source.mkdir()
+        for name, data in files.items():
+            (source / name).write_bytes(data)
+    (found,) = inspect_source(source).textures
+    assert unicodedata.normalize("NFC", found.name) == composed and found.width == 8
