@@ -30,7 +30,7 @@ def _message(error: jsonschema.ValidationError) -> str:
     words = error.schema.get("x-message") if isinstance(error.schema, dict) else None
     if error.validator == "pattern" and words:
         return f"{error.instance!r} is not {words}"
-    return error.message
+    return str(error.message)
 
 
 def _pointer(path: Any) -> str:
