@@ -15,16 +15,22 @@ from sqlalchemy.orm import Session
 from ar_service.jobs.queue import JobQueue, job_key
 from ar_service.library import add_version, allocate_site_code, new_asset
 from ar_service.models import AssetKind, AuditLog, Job, Scene, SceneState, SceneVersion, Site
+from ar_service.models.site import TEXT_MAX_CHARS
 from ar_service.settings import LANGUAGES
 from ar_service.storage import Storage
 from hue_errors import InvalidInput
 from markers.qr import validate_short_code
 
-_TEXTS = {
-    "type": "object",
-    "propertyNames": {"enum": list(LANGUAGES)},
-    "additionalProperties": {"type": "string", "maxLength": 5000},
-}
+
+def _texts(field: str) -> dict[str, Any]:
+    """A text per language, each no longer than a site's ``field`` may be (the workspace's limit)."""
+    return {
+        "type": "object",
+        "propertyNames": {"enum": list(LANGUAGES)},
+        "additionalProperties": {"type": "string", "maxLength": TEXT_MAX_CHARS[field]},
+    }
+
+
 _VEC3 = {"type": "array", "items": {"type": "number"}, "minItems": 3, "maxItems": 3}
 SITE_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -33,8 +39,8 @@ SITE_SCHEMA: dict[str, Any] = {
     "properties": {
         "slug": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$"},
         "code": {"type": "string", "pattern": "^[A-Za-z0-9]{4,16}$"},
-        "names": _TEXTS | {"required": ["vi", "en"]},
-        "descriptions": _TEXTS,
+        "names": _texts("names") | {"required": ["vi", "en"]},
+        "descriptions": _texts("descriptions"),
         "latitude": {"type": "number", "minimum": -90, "maximum": 90},
         "longitude": {"type": "number", "minimum": -180, "maximum": 180},
         "model": {"type": "string"},

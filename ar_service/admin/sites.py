@@ -14,6 +14,7 @@ from ar_service.admin.actor import audit
 from ar_service.auth import roles_required
 from ar_service.library import allocate_site_code
 from ar_service.models import Site, SiteStatus
+from ar_service.models.site import TEXT_MAX_CHARS
 from ar_service.services import db
 from ar_service.settings import LANGUAGES
 from hue_errors import Conflict, InvalidInput, NotFound
@@ -23,7 +24,6 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Huế and its surroundings (the royal tombs lie south-west of the citadel); the map plots this box.
 HUE_BOUNDS = (16.30, 107.45, 16.56, 107.70)  # south, west, north, east (degrees)
 # Longest text per language, in characters: as the API's scene titles (200) and texts (5000).
-TEXT_MAX_CHARS = {"names": 200, "descriptions": 5000}
 TEXT_FIELDS = tuple(TEXT_MAX_CHARS)
 
 

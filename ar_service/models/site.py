@@ -10,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ar_service.models.base import Base, Timestamped
 
+# The longest name and description a site may have, in characters, in any one language: a name
+# is printed on the plaque and heads the tourist's page.
+TEXT_MAX_CHARS = {"names": 200, "descriptions": 5000}
+
 
 class SiteStatus(enum.StrEnum):
     ACTIVE = "active"

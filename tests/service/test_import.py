@@ -1,16 +1,19 @@
-"""Importing a site again (after editing site.yaml) gives its new asset versions jobs of their own."""
+"""Importing a site: again after editing site.yaml, its new asset versions get jobs of their own;
+its site file is held to the workspace's limits."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from ar_service.db import upgrade
-from ar_service.importer import import_site
+from ar_service.importer import import_site, read_site_spec
 from ar_service.models import AssetVersion
 from ar_service.services import Services
+from hue_errors import InvalidInput
 from tests.conftest import REPO, embedded_settings
 
 
@@ -39,3 +42,21 @@ def test_each_import_of_unchanged_files_processes_its_own_versions(
         assert len(versions) == 4 and targets == [versions[:2], versions[2:]]
     finally:
         services.close()
+
+
+def test_a_site_name_longer_than_the_workspace_allows_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "site.json").write_text(
+        json.dumps({"slug": "ngo-mon", "names": {"vi": "Ngọ Môn " * 30, "en": "Meridian Gate"}})
+    )
+    with pytest.raises(InvalidInput, match=r"site\.json: names/vi: .* is too long"):
+        read_site_spec(tmp_path)
+    (tmp_path / "site.json").write_text(
+        json.dumps(
+            {
+                "slug": "ngo-mon",
+                "names": {"vi": "Ngọ Môn", "en": "Meridian Gate"},
+                "descriptions": {"vi": "x" * 5000},
+            }
+        )
+    )
+    assert read_site_spec(tmp_path)["names"]["vi"] == "Ngọ Môn"
