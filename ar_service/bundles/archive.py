@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import stat
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterable
@@ -38,7 +39,9 @@ class StagedFile:
 
 
 def check_name(name: str) -> str:
-    """The bundle path ``name`` if it is a plain relative path inside the bundle, else a refusal."""
+    """The bundle path ``name``, in Unicode's composed form (NFC), if it is a plain relative path
+    inside the bundle, else a refusal. (A zip made on macOS stores "Huế.jpg" decomposed, while the
+    model naming it is typed composed; references are composed too, in ``resolve_uri``.)"""
     if not name:
         raise refuse("", "an entry has an empty name")
     if CONTROL_CHARACTERS.search(name):
@@ -63,7 +66,7 @@ def check_name(name: str) -> str:
             name[:60] + "…",
             f"a file or folder name is {max(encoded)} bytes in UTF-8 (at most {MAX_SEGMENT_BYTES})",
         )
-    return name
+    return unicodedata.normalize("NFC", name)
 
 
 def copy_limited(source: IO[bytes], target: Path, name: str, limit: int, budget: int) -> int:
@@ -141,8 +144,9 @@ def stage_zip(source: Path, folder: Path, limits: BundleLimits) -> dict[str, Sta
             if len(infos) > limits.max_entries:
                 raise refuse("", f"{len(infos)} files in the archive (at most {limits.max_entries})")
             uncompressed = 0
+            names = []
             for info in infos:
-                check_name(info.filename)
+                names.append(check_name(info.filename))
                 _check_zip_entry(info, limits)
                 uncompressed += info.file_size
             if uncompressed > limits.max_total_bytes:
@@ -153,14 +157,14 @@ def stage_zip(source: Path, folder: Path, limits: BundleLimits) -> dict[str, Sta
                 )
             staged: dict[str, StagedFile] = {}
             budget = limits.max_total_bytes
-            for info in infos:
-                target = _place(folder, info.filename, staged)
+            for info, name in zip(infos, names, strict=True):
+                target = _place(folder, name, staged)
                 with archive.open(info) as member:
                     size = copy_limited(
-                        member, target, info.filename, min(info.file_size, limits.max_file_bytes), budget
+                        member, target, name, min(info.file_size, limits.max_file_bytes), budget
                     )
                 budget -= size
-                staged[info.filename] = StagedFile(info.filename, target, size)
+                staged[name] = StagedFile(name, target, size)
             return staged
     except BundleInvalid:
         raise
@@ -176,8 +180,8 @@ def stage_parts(
     """Write multipart parts (form field name = path in the bundle) into ``folder``."""
     staged: dict[str, StagedFile] = {}
     budget = limits.max_total_bytes
-    for name, stream in parts:
-        check_name(name)
+    for part_name, stream in parts:
+        name = check_name(part_name)
         if len(staged) >= limits.max_entries:
             raise refuse("", f"more than {limits.max_entries} files (at most {limits.max_entries})")
         target = _place(folder, name, staged)

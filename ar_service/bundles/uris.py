@@ -6,6 +6,7 @@ import base64
 import binascii
 import posixpath
 import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -59,4 +60,4 @@ def resolve_uri(owner: str, where: str, uri: str, max_data_bytes: int) -> Refere
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(owner), path))
     if joined.startswith("../") or joined == ".." or path == "":
         raise refuse(owner, f"{where}: URI {uri[:80]!r} leaves the bundle")
-    return Reference(path=joined)
+    return Reference(path=unicodedata.normalize("NFC", joined))  # as staged names are (check_name)

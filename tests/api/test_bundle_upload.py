@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import socket
+import unicodedata
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from flask.testing import FlaskClient
 
 from ar_service.models import AssetVersion, Job, SceneState, SceneVersion
 from ar_service.services import Services
-from tests.api.bundles import box_glb, bundle_files, make_zip
+from tests.api.bundles import box_glb, bundle_files, make_zip, marker_png
 from tests.api.conftest import World, bearer, row_counts, stored_keys
 from tests.api.hostile import HOSTILE, Hostile
 from tests.conftest import SHARED_DATA
@@ -93,6 +94,33 @@ def test_multipart_part_named_with_dot_dot_is_refused(
         "problem": "path leaves the bundle through '..' (zip slip)",
     } in response.get_json()["errors"]
     assert stored_keys(services) == []
+
+
+def _obj_bundle(texture_entry: str, texture_reference: str) -> dict[str, bytes]:
+    """A textured OBJ: its MTL names the texture ``texture_reference``, stored as ``texture_entry``."""
+    obj = b"mtllib m.mtl\nusemtl a\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\nf 1/1 2/2 3/3\n"
+    scene = {"title": "Ngọ Môn", "languages": ["vi"], "model": {"file": "m.obj"}}
+    return {
+        "scene.json": json.dumps(scene).encode(),
+        "m.obj": obj,
+        "m.mtl": f"newmtl a\nmap_Kd {texture_reference}\n".encode(),
+        texture_entry: marker_png(64),
+    }
+
+
+def test_a_texture_stored_decomposed_is_found_by_its_composed_name(client: FlaskClient, world: World) -> None:
+    """A zip made on macOS stores "Huế.png" decomposed (NFD); the MTL naming it is composed."""
+    files = _obj_bundle(unicodedata.normalize("NFD", "Huế ngọ môn.png"), "Huế ngọ môn.png")
+    response = upload(client, world.dev_a, make_zip(files))
+    assert response.status_code == 202, response.get_json()
+
+
+def test_one_name_in_both_unicode_forms_is_refused_as_a_duplicate(client: FlaskClient, world: World) -> None:
+    files = _obj_bundle("Huế.png", "Huế.png")
+    files[unicodedata.normalize("NFD", "Huế.png")] = marker_png(32)
+    response = upload(client, world.dev_a, make_zip(files))
+    assert response.status_code == 400
+    assert "appears twice in the bundle" in response.get_json()["errors"][0]["problem"]
 
 
 def _shared(folder: str) -> Path:
