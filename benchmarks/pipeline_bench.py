@@ -14,11 +14,13 @@ Times the full ``web`` ladder on the mask scan subdivided to 6.4M triangles (iss
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -341,6 +343,17 @@ def _seam_heavy_input(mask: Path, options: SeamHeavyOptions) -> Path:
     return path
 
 
+def _byte_compile() -> None:
+    """Byte-compile our own modules, as pip does when it installs a wheel. An editable install
+    run with PYTHONDONTWRITEBYTECODE set (as on CI machines and in many container images) would
+    otherwise compile every module from source at each start, a cost no installed copy pays."""
+    setuptools = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    for package in ("pipeline", "markers"):
+        compileall.compile_dir(REPO / package, quiet=1)
+    for module in setuptools["py-modules"]:
+        compileall.compile_file(REPO / f"{module}.py", quiet=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", nargs="*", type=Path, help="scans to compare (default: see above)")
@@ -359,6 +372,7 @@ def main() -> None:
         "--charts", type=int, default=SeamHeavyOptions.charts, help="xatlas charts for the seam-heavy mask"
     )
     args = parser.parse_args()
+    _byte_compile()
     if args.ladder_6m:
         result = ladder(DEFAULT_INPUTS[0].resolve(), args.rounds)
         OUT.mkdir(parents=True, exist_ok=True)
