@@ -14,6 +14,7 @@ import trimesh
 from trimesh.resolvers import Resolver
 
 from hue_errors import HueARError, InvalidInput
+from hue_obj import library_names, map_file
 from pipeline.bundle import Bundle
 from pipeline.ingest import check_geometry
 from pipeline.model import Material, Model, Primitive, Texture
@@ -105,14 +106,14 @@ def read_obj(bundle: Bundle, name: str, texture_px: int | None = None) -> Model:
 
 
 def _library_references(bundle: Bundle, statement: str, name: str) -> list[str]:
-    """The MTL files one ``mtllib`` statement names: several, separated by spaces (as the OBJ format
-    allows), unless the whole statement names one file (exporters write names with spaces as is)."""
-    references = statement.split()
-    if len(references) > 1:
+    """The MTL files one ``mtllib`` statement of ``name`` names (:func:`hue_obj.library_names`)."""
+
+    def names_a_file(whole: str) -> bool:
         with contextlib.suppress(InvalidInput):
-            if bundle.has(bundle.resolve(statement.strip(), referenced_by=name, percent_encoded=False)):
-                return [statement.strip()]
-    return references
+            return bundle.has(bundle.resolve(whole, referenced_by=name, percent_encoded=False))
+        return False
+
+    return library_names(statement, names_a_file)
 
 
 def _read_mtl(bundle: Bundle, library: str, name: str, texture_px: int | None) -> dict[str, Texture | None]:
@@ -125,8 +126,7 @@ def _read_mtl(bundle: Bundle, library: str, name: str, texture_px: int | None) -
             current = value
             textures.setdefault(current, None)
         elif value:
-            reference = value.split()[-1] if value.startswith("-") else value  # options precede the file
-            image = bundle.resolve(reference, referenced_by=library, percent_encoded=False)
+            image = bundle.resolve(map_file(value), referenced_by=library, percent_encoded=False)
             textures[current] = decode_image(bundle.read(image, referenced_by=library), image, texture_px)
     return textures
 

@@ -15,9 +15,10 @@ from typing import Any
 
 from ar_service.bundles.limits import BundleLimits
 from ar_service.bundles.media import check_embedded_image
-from ar_service.bundles.problems import refuse
-from ar_service.bundles.uris import resolve_uri
+from ar_service.bundles.problems import BundleInvalid, refuse
+from ar_service.bundles.uris import resolve_name, resolve_uri
 from hue_json import MalformedJson, parse_json
+from hue_obj import library_names, map_file
 
 # glTF 2.0 §4.4.3–4.4.4: "glTF" magic, version 2, then a JSON chunk and an optional BIN chunk.
 GLB_MAGIC = 0x46546C67
@@ -294,17 +295,19 @@ def check_glb(owner: str, path: Path, locate: Locate, limits: BundleLimits) -> G
 
 
 def check_obj(owner: str, path: Path, locate: Locate) -> tuple[str, ...]:
-    """Wavefront OBJ: UTF-8 text with vertices; returns the .mtl files and textures it names."""
+    """Wavefront OBJ: UTF-8 text with vertices; returns the .mtl files and textures it names
+    (read as the pipeline reads them: :mod:`hue_obj`)."""
     text = _read_text(owner, path)
     if not any(line.startswith("v ") for line in text.splitlines()):
         raise refuse(owner, "OBJ has no vertex ('v x y z') lines")
     found: list[str] = []
-    for name in _statements(text, ("mtllib",)):
-        mtl = _local(owner, name, "mtllib", locate)
-        found.append(mtl)
-        mtl_text = _read_text(mtl, locate(mtl) or path)
-        for argument in _statements(mtl_text, MTL_MAPS):
-            found.append(_map_file(mtl, argument, locate))
+    for statement in _statements(text, ("mtllib",)):
+        for name in library_names(statement, lambda whole: _names_a_file(owner, whole, locate)):
+            mtl = _bundle_file(owner, name, "mtllib", locate)
+            found.append(mtl)
+            mtl_text = _read_text(mtl, locate(mtl) or path)
+            for argument in _statements(mtl_text, MTL_MAPS):
+                found.append(_bundle_file(mtl, map_file(argument), "texture", locate))
     return tuple(dict.fromkeys(found))
 
 
@@ -319,29 +322,24 @@ def _read_text(owner: str, path: Path) -> str:
 
 
 def _statements(text: str, keywords: tuple[str, ...]) -> list[str]:
-    """Arguments of OBJ/MTL statements: each name after 'mtllib', the rest of the line for maps."""
+    """The rest of the line after each OBJ/MTL statement of ``keywords``."""
     names = []
     for line in text.splitlines():
         keyword, _, rest = line.strip().partition(" ")
         if keyword in keywords and rest.strip():
-            names.extend(rest.split() if keyword == "mtllib" else [rest.strip()])
+            names.append(rest.strip())
     return names
 
 
-def _map_file(owner: str, argument: str, locate: Locate) -> str:
-    """The file of a map statement: options ('-bm 1', '-o u v w') come first and the name
-    may hold spaces, so take the longest tail of the line that names a bundle file."""
-    tokens = argument.split()
-    for start in range(len(tokens)):
-        candidate = " ".join(tokens[start:])
-        ref = resolve_uri(owner, "texture", candidate, 0)
-        if ref.path is not None and locate(ref.path) is not None:
-            return ref.path
-    raise refuse(owner, f"texture '{tokens[-1]}' is not in the bundle")
+def _names_a_file(owner: str, name: str, locate: Locate) -> bool:
+    try:
+        return locate(resolve_name(owner, "mtllib", name)) is not None
+    except BundleInvalid:  # a name no bundle file can have
+        return False
 
 
-def _local(owner: str, name: str, what: str, locate: Locate) -> str:
-    ref = resolve_uri(owner, what, name, 0)
-    if ref.path is None or locate(ref.path) is None:
+def _bundle_file(owner: str, name: str, what: str, locate: Locate) -> str:
+    path = resolve_name(owner, what, name)
+    if locate(path) is None:
         raise refuse(owner, f"{what} '{name}' is not in the bundle")
-    return ref.path
+    return path

@@ -61,3 +61,16 @@ def resolve_uri(owner: str, where: str, uri: str, max_data_bytes: int) -> Refere
     if joined.startswith("../") or joined == ".." or path == "":
         raise refuse(owner, f"{where}: URI {uri[:80]!r} leaves the bundle")
     return Reference(path=unicodedata.normalize("NFC", joined))  # as staged names are (check_name)
+
+
+def resolve_name(owner: str, what: str, name: str) -> str:
+    """The bundle file a plain file name in OBJ or MTL file ``owner`` points to, as the pipeline's
+    reader resolves it: not a URI (nothing is percent-decoded, '#' and '?' are part of the name),
+    and a backslash, as Windows exporters write, separates folders."""
+    path, shown = name.replace("\\", "/"), repr(name[:80])
+    if path.startswith("/") or ":" in name.split("/")[0]:
+        raise refuse(owner, f"{what} {shown} is an absolute path or a URL (must be relative to {owner})")
+    if ".." in path.split("/"):
+        raise refuse(owner, f"{what} {shown} goes up a folder ('..'; name it from {owner}'s folder down)")
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(owner), path))
+    return unicodedata.normalize("NFC", joined)  # as staged names are (check_name)

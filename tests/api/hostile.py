@@ -206,6 +206,21 @@ def _ply_truncated() -> bytes:
     return make_zip(files)
 
 
+def _obj_naming(library: str, texture: str) -> Callable[[], bytes]:
+    """A textured OBJ in models/: its ``mtllib`` names ``library``, whose map_Kd names ``texture``."""
+
+    def build() -> bytes:
+        files = bundle_files(model={"file": "models/scan.obj"})
+        del files["models/tower.glb"]
+        obj = f"mtllib {library}\nusemtl a\nv 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"
+        files["models/scan.obj"] = obj.encode()
+        files["models/scan.mtl"] = f"newmtl a\nmap_Kd {texture}\n".encode()
+        files["models/scan.png"] = marker_png(32)
+        return make_zip(files)
+
+    return build
+
+
 def _declares_millions() -> bytes:
     """A small archive whose end-of-central-directory record claims 65,000 entries."""
     data = bytearray(make_zip(bundle_files()))
@@ -488,5 +503,29 @@ HOSTILE = [
         "",
         "unsupported Content-Type 'text/plain'",
         content_type="text/plain",
+    ),
+    Hostile(
+        "mtl-texture-up-a-folder",
+        _obj_naming("scan.mtl", "-s 1 1 1 ../markers/plaque.png"),
+        "models/scan.mtl",
+        "texture '../markers/plaque.png' goes up a folder",
+    ),
+    Hostile(
+        "mtl-texture-absolute",
+        _obj_naming("scan.mtl", "/etc/passwd"),
+        "models/scan.mtl",
+        "texture '/etc/passwd' is an absolute path or a URL",
+    ),
+    Hostile(
+        "mtl-texture-url",
+        _obj_naming("scan.mtl", "http://169.254.169.254/latest/meta-data"),
+        "models/scan.mtl",
+        "is an absolute path or a URL",
+    ),
+    Hostile(
+        "mtllib-windows-drive",
+        _obj_naming("C:\\scans\\scan.mtl", "scan.png"),
+        "models/scan.obj",
+        "mtllib 'C:\\\\scans\\\\scan.mtl' is an absolute path or a URL",
     ),
 ]

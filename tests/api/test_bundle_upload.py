@@ -16,6 +16,8 @@ from flask.testing import FlaskClient
 
 from ar_service.models import AssetVersion, Job, SceneState, SceneVersion
 from ar_service.services import Services
+from pipeline.bundle import Bundle
+from pipeline.ingest import load_model
 from tests.api.bundles import box_glb, bundle_files, make_zip, marker_png
 from tests.api.conftest import World, bearer, row_counts, stored_keys
 from tests.api.hostile import HOSTILE, Hostile
@@ -96,16 +98,55 @@ def test_multipart_part_named_with_dot_dot_is_refused(
     assert stored_keys(services) == []
 
 
-def _obj_bundle(texture_entry: str, texture_reference: str) -> dict[str, bytes]:
-    """A textured OBJ: its MTL names the texture ``texture_reference``, stored as ``texture_entry``."""
-    obj = b"mtllib m.mtl\nusemtl a\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\nf 1/1 2/2 3/3\n"
+def _obj_bundle(texture_entry: str, texture_reference: str, library: str = "m.mtl") -> dict[str, bytes]:
+    """A textured OBJ: its MTL ``library`` names the texture ``texture_reference``, stored as
+    ``texture_entry``."""
+    obj = f"mtllib {library}\nusemtl a\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\nf 1/1 2/2 3/3\n"
     scene = {"title": "Ngọ Môn", "languages": ["vi"], "model": {"file": "m.obj"}}
     return {
         "scene.json": json.dumps(scene).encode(),
-        "m.obj": obj,
-        "m.mtl": f"newmtl a\nmap_Kd {texture_reference}\n".encode(),
+        "m.obj": obj.encode(),
+        library: f"newmtl a\nmap_Kd {texture_reference}\n".encode(),
         texture_entry: marker_png(64),
     }
+
+
+@pytest.mark.parametrize(
+    ("library", "texture_entry", "texture_reference"),
+    [
+        ("my scan.mtl", "mask.png", "mask.png"),  # an MTL name with a space
+        ("m.mtl", "Huế lantern.png", "-bm 0.5 Huế lantern.png"),  # a spaced name after an option
+        ("m.mtl", "textures/mask.png", "-s 1 1 1 textures\\mask.png"),  # a Windows exporter's path
+        ("m.mtl", "scan#2 100%25.png", "scan#2 100%25.png"),  # not a URI: '#' and '%25' are the name's
+    ],
+)
+def test_an_obj_bundle_the_check_accepts_is_one_the_pipeline_reads(
+    library: str,
+    texture_entry: str,
+    texture_reference: str,
+    client: FlaskClient,
+    world: World,
+    tmp_path: Path,
+) -> None:
+    files = _obj_bundle(texture_entry, texture_reference, library)
+    response = upload(client, world.dev_a, make_zip(files))
+    assert response.status_code == 202, response.get_json()
+    folder = tmp_path / "bundle"
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    with Bundle(folder) as bundle:
+        texture = load_model(bundle).materials[0].base_color_texture
+    assert texture is not None and texture.name == texture_entry
+
+
+def test_a_missing_texture_after_map_options_is_named_whole(client: FlaskClient, world: World) -> None:
+    files = _obj_bundle("mask.png", "-bm 0.5 Huế lantern.png")
+    response = upload(client, world.dev_a, make_zip(files))
+    assert response.status_code == 400
+    assert response.get_json()["errors"] == [
+        {"file": "m.mtl", "problem": "texture 'Huế lantern.png' is not in the bundle"}
+    ]
 
 
 def test_a_texture_stored_decomposed_is_found_by_its_composed_name(client: FlaskClient, world: World) -> None:
