@@ -30,9 +30,6 @@ TYPE_COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT
 # §3.6.2.4: matrix columns start on 4-byte boundaries, which pads these small-component cases.
 PADDED_MATRIX_BYTES = {("MAT2", 1): 8, ("MAT3", 1): 12, ("MAT3", 2): 24}
 SPARSE_INDEX_TYPES = {5121, 5123, 5125}
-# An embedded texture's header lies in its first bytes (a JPEG's frame header follows its APPn
-# segments, each at most 64 KiB): only these are read to check its dimensions.
-IMAGE_HEAD_BYTES = 4 * 1024 * 1024
 
 Locate = Callable[[str], Path | None]  # where a bundle file is, None when absent
 Read = Callable[[int, int], bytes]  # a buffer's bytes from an offset, at most a length
@@ -204,10 +201,8 @@ def check_document(
         where = f"image {i}"
         if "bufferView" in image:
             view = views[_index(image, "bufferView", views, owner, where, "bufferView")]
-            head = readers[view["buffer"]](
-                view.get("byteOffset", 0), min(view["byteLength"], IMAGE_HEAD_BYTES)
-            )
-            check_embedded_image(owner, where, head, limits)
+            data = readers[view["buffer"]](view.get("byteOffset", 0), view["byteLength"])
+            check_embedded_image(owner, where, data, limits)
             continue
         uri = image.get("uri")
         if not isinstance(uri, str):
@@ -215,7 +210,7 @@ def check_document(
         ref = resolve_uri(owner, where, uri, limits.max_data_uri_bytes)
         if ref.path is None:
             assert ref.data is not None, "a reference is a path or data"
-            check_embedded_image(owner, where, ref.data[:IMAGE_HEAD_BYTES], limits)
+            check_embedded_image(owner, where, ref.data, limits)
         elif locate(ref.path) is None:
             raise refuse(owner, f"{where}: '{ref.path}' is not in the bundle")
         else:

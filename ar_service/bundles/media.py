@@ -11,7 +11,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ar_service.bundles.limits import BundleLimits
 from ar_service.bundles.problems import refuse
-from ar_service.bundles.sniff import Kind, sniff, sniff_bytes
+from ar_service.bundles.sniff import HEAD_BYTES, Kind, sniff, sniff_bytes
 
 IMAGE_KINDS = {".png": Kind.PNG, ".jpg": Kind.JPEG, ".jpeg": Kind.JPEG, ".webp": Kind.WEBP}
 AUDIO_KINDS = {".mp3": Kind.MP3, ".ogg": Kind.OGG, ".oga": Kind.OGG}
@@ -37,13 +37,30 @@ def check_image(name: str, path: Path, limits: BundleLimits, role: str = "image"
     cut short or damaged is refused with the upload rather than failing the job that reads it."""
     kind = expect_kind(name, path, IMAGE_KINDS, role)
     with path.open("rb") as stream:
-        size = _image_size(name, "", stream, kind, limits)
-        stream.seek(0)
-        try:
-            with Image.open(stream, formats=[_PIL_FORMATS[kind]]) as image:
-                _read_through(image, kind)
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise refuse(name, f"damaged {kind.value}: {exc}; export the image again") from None
+        return _check_decodes(name, "", stream, kind, limits)
+
+
+def check_embedded_image(owner: str, where: str, data: bytes, limits: BundleLimits) -> tuple[int, int]:
+    """``check_image`` of an image inside a model file (``data``: its bytes), refusals naming
+    ``owner`` and ``where`` ("image 0")."""
+    kind = sniff_bytes(data[:HEAD_BYTES])
+    if kind not in _PIL_FORMATS:
+        raise refuse(
+            owner, f"{where}: an embedded texture must be PNG, JPEG or WebP (its content is {kind.value})"
+        )
+    return _check_decodes(owner, f"{where}: ", io.BytesIO(data), kind, limits)
+
+
+def _check_decodes(
+    name: str, where: str, stream: IO[bytes], kind: Kind, limits: BundleLimits
+) -> tuple[int, int]:
+    size = _image_size(name, where, stream, kind, limits)
+    stream.seek(0)
+    try:
+        with Image.open(stream, formats=[_PIL_FORMATS[kind]]) as image:
+            _read_through(image, kind)
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise refuse(name, f"{where}damaged {kind.value}: {exc}; export the image again") from None
     return size
 
 
@@ -57,17 +74,6 @@ def _read_through(image: Image.Image, kind: Kind) -> None:
     if kind is Kind.JPEG:
         image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
     image.load()
-
-
-def check_embedded_image(owner: str, where: str, head: bytes, limits: BundleLimits) -> tuple[int, int]:
-    """Width and height of an image inside a model file (``head``: its first bytes, which hold the
-    header), refusals naming ``owner`` and ``where`` ("image 0")."""
-    kind = sniff_bytes(head)
-    if kind not in _PIL_FORMATS:
-        raise refuse(
-            owner, f"{where}: an embedded texture must be PNG, JPEG or WebP (its content is {kind.value})"
-        )
-    return _image_size(owner, f"{where}: ", io.BytesIO(head), kind, limits)
 
 
 def _image_size(

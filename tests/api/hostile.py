@@ -165,9 +165,8 @@ def _embedded_bomb(doc: dict[str, Any]) -> None:
     doc["images"] = [{"uri": "data:image/png;base64," + base64.b64encode(_bomb_png()).decode()}]
 
 
-def _glb_with_bomb() -> bytes:
-    """A GLB whose BIN chunk holds the triangle, then the bomb PNG as a bufferView image."""
-    png = _bomb_png()
+def _glb_embedding(png: bytes) -> bytes:
+    """A GLB whose BIN chunk holds the triangle, then ``png`` as a bufferView image."""
     blob = TRIANGLE + png + bytes(-len(png) % 4)
     doc = {
         "asset": {"version": "2.0"},
@@ -450,7 +449,15 @@ HOSTILE = [
         "an integer has 5001 digits (at most 40)",
     ),
     Hostile("gltf-data-image-bomb", _gltf(_embedded_bomb), "models/tower.gltf", "image 0: image dimensions"),
-    Hostile("glb-buffer-view-image-bomb", _glb_with_bomb, "models/tower.glb", "(image bomb)"),
+    Hostile(
+        "glb-buffer-view-image-bomb", lambda: _glb_embedding(_bomb_png()), "models/tower.glb", "(image bomb)"
+    ),
+    Hostile(
+        "glb-buffer-view-image-cut-short",
+        lambda: _glb_embedding(marker_png(256)[:-400]),
+        "models/tower.glb",
+        "image 0: damaged PNG",
+    ),
     Hostile("glb-bad-magic", _glb_bad_magic, "models/tower.glb", "bad GLB magic"),
     Hostile("glb-bad-length", _glb_bad_length, "models/tower.glb", "GLB header says"),
     Hostile("ply-truncated", _ply_truncated, "models/scan.ply", "its elements need at least"),

@@ -13,7 +13,7 @@ from PIL import Image
 
 from ar_service.bundles import BundleInvalid, BundleLimits
 from ar_service.bundles.gltf import BinChunk, check_document
-from ar_service.bundles.media import check_image
+from ar_service.bundles.media import check_embedded_image, check_image
 from ar_service.bundles.sniff import Kind, sniff_bytes
 from ar_service.bundles.uris import resolve_uri
 
@@ -112,7 +112,7 @@ def test_glb_bin_chunk_may_back_only_buffer_zero(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("pillow_format", "suffix"), [("PNG", ".png"), ("JPEG", ".jpg"), ("WEBP", ".webp")])
-def test_an_image_cut_short_is_refused_whatever_its_format(
+def test_an_image_cut_short_is_refused_whatever_its_format_file_or_embedded(
     tmp_path: Path, pillow_format: str, suffix: str
 ) -> None:
     pixels = np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8)
@@ -121,6 +121,10 @@ def test_an_image_cut_short_is_refused_whatever_its_format(
     path = tmp_path / f"plaque{suffix}"
     path.write_bytes(encoded.getvalue())
     assert check_image(path.name, path, LIMITS) == (400, 300)
-    path.write_bytes(encoded.getvalue()[: len(encoded.getvalue()) * 3 // 4])
+    assert check_embedded_image("m.glb", "image 0", encoded.getvalue(), LIMITS) == (400, 300)
+    cut = encoded.getvalue()[: len(encoded.getvalue()) * 3 // 4]
+    path.write_bytes(cut)
     with pytest.raises(BundleInvalid, match=rf"plaque\{suffix}: (damaged|unreadable) "):
         check_image(path.name, path, LIMITS)
+    with pytest.raises(BundleInvalid, match=r"m\.glb: image 0: (damaged|unreadable) "):
+        check_embedded_image("m.glb", "image 0", cut, LIMITS)
