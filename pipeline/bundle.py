@@ -100,7 +100,9 @@ class Bundle:
     def resolve(self, reference: str, *, referenced_by: str, percent_encoded: bool) -> str:
         """The bundle name a reference made from file ``referenced_by`` points to, spelled one way
         (``a.mtl``, ``./a.mtl`` and ``.//a.mtl`` are one file)."""
-        raw = unquote(reference) if percent_encoded else reference
+        # A URI's query and fragment name no part of a file (RFC 3986 §3.4, §3.5): 'a.bin?v=2' is
+        # a.bin, and a file named with '#' or '?' is written percent-encoded.
+        raw = unquote(reference.split("#", 1)[0].split("?", 1)[0]) if percent_encoded else reference
         shown = _shown(reference)
         if _unsafe_relative(raw) or ":" in raw.split("/")[0]:
             raise InvalidInput(

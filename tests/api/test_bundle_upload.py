@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -22,6 +23,7 @@ from tests.api.bundles import box_glb, bundle_files, make_zip, marker_png
 from tests.api.conftest import World, bearer, row_counts, stored_keys
 from tests.api.hostile import HOSTILE, Hostile
 from tests.conftest import SHARED_DATA
+from tests.pipeline.synthetic import gltf_document, grid
 
 
 def upload(
@@ -111,6 +113,13 @@ def _obj_bundle(texture_entry: str, texture_reference: str, library: str = "m.mt
     }
 
 
+def _written(files: dict[str, bytes], folder: Path) -> Path:
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    return folder
+
+
 @pytest.mark.parametrize(
     ("library", "texture_entry", "texture_reference"),
     [
@@ -131,13 +140,33 @@ def test_an_obj_bundle_the_check_accepts_is_one_the_pipeline_reads(
     files = _obj_bundle(texture_entry, texture_reference, library)
     response = upload(client, world.dev_a, make_zip(files))
     assert response.status_code == 202, response.get_json()
-    folder = tmp_path / "bundle"
-    for name, data in files.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-    with Bundle(folder) as bundle:
+    with Bundle(_written(files, tmp_path / "bundle")) as bundle:
         texture = load_model(bundle).materials[0].base_color_texture
     assert texture is not None and texture.name == texture_entry
+
+
+def test_a_gltf_bundle_the_check_accepts_is_one_the_pipeline_reads(
+    client: FlaskClient, world: World, tmp_path: Path
+) -> None:
+    """URI references: a query and a fragment are no part of the file, percent-encoding is decoded."""
+    positions, indices, uvs = grid(3)
+    doc = gltf_document(positions, indices, uvs, image_uri="Hu%E1%BA%BF%20mask.png#atlas")
+    buffer = base64.b64decode(doc["buffers"][0]["uri"].partition(",")[2])
+    doc["buffers"][0]["uri"] = "scan%231.bin?v=2"
+    scene = {"title": "Ngọ Môn", "languages": ["vi"], "model": {"file": "m.gltf"}}
+    files = {
+        "scene.json": json.dumps(scene).encode(),
+        "m.gltf": json.dumps(doc).encode(),
+        "scan#1.bin": buffer,
+        "Huế mask.png": marker_png(64),
+    }
+    response = upload(client, world.dev_a, make_zip(files))
+    assert response.status_code == 202, response.get_json()
+    with Bundle(_written(files, tmp_path / "bundle")) as bundle:
+        model = load_model(bundle)
+    texture = model.materials[0].base_color_texture
+    assert texture is not None and texture.image.size == (64, 64)
+    assert model.triangle_count == len(indices)
 
 
 def test_a_missing_texture_after_map_options_is_named_whole(client: FlaskClient, world: World) -> None:
