@@ -109,6 +109,11 @@ class Bundle:
                 f"ingest: {referenced_by}: reference {shown} points outside the bundle "
                 "(only relative paths inside the upload are allowed)"
             )
+        if percent_encoded and "\\" in raw:
+            raise InvalidInput(
+                f"ingest: {referenced_by}: reference {shown} holds a backslash "
+                "(a URI separates folders with '/')"
+            )
         if CONTROL_CHARACTERS.search(raw):
             raise InvalidInput(
                 f"ingest: {referenced_by}: reference {shown} holds control characters "

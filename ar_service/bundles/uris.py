@@ -55,8 +55,10 @@ def resolve_uri(owner: str, where: str, uri: str, max_data_bytes: int) -> Refere
             "(only relative paths and data: URIs are allowed; nothing is fetched)",
         )
     path = unquote(uri.split("#", 1)[0].split("?", 1)[0])
-    if path.startswith("/") or "\\" in path:
+    if path.startswith("/"):
         raise refuse(owner, f"{where}: URI {uri[:80]!r} is an absolute path (must be relative to {owner})")
+    if "\\" in path:
+        raise refuse(owner, f"{where}: URI {uri[:80]!r} holds a backslash (a URI separates folders with '/')")
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(owner), path))
     if joined.startswith("../") or joined == ".." or path == "":
         raise refuse(owner, f"{where}: URI {uri[:80]!r} leaves the bundle")

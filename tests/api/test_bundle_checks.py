@@ -77,6 +77,7 @@ def test_sparse_values_are_bounds_checked() -> None:
         ("https://example.com/a.bin", "points outside the bundle"),
         ("//example.com/a.bin", "points outside the bundle"),
         ("/etc/passwd", "absolute path"),
+        ("textures\\a.png", "holds a backslash \\(a URI separates folders with '/'\\)"),
         ("..%2F..%2Fsecret.bin", "leaves the bundle"),
         ("data:application/octet-stream;base64,@@@@", "not valid base64"),
     ],

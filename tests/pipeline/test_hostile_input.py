@@ -222,3 +222,13 @@ def test_binary_garbage_named_obj_is_refused(tmp_path: Path) -> None:
     path.write_bytes(bytes(range(256)) * 20)
     with pytest.raises(InvalidInput, match=r"m\.obj"):
         inspect_source(path)
+
+
+def test_a_gltf_uri_with_a_backslash_is_refused_as_the_upload_check_refuses_it(tmp_path: Path) -> None:
+    positions, indices, uvs = grid(2)
+    bundle = tmp_path / "bundle"
+    (bundle / "textures").mkdir(parents=True)
+    (bundle / "textures" / "a.png").write_bytes(b"")  # found at 'textures/a.png'
+    path = write_gltf(bundle / "m.gltf", gltf_document(positions, indices, uvs, image_uri="textures\\a.png"))
+    with pytest.raises(InvalidInput, match=r"m\.gltf: reference 'textures\\\\a\.png' holds a backslash"):
+        inspect_source(path)

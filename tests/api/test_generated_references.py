@@ -1,0 +1,131 @@
+"""Generated file names and the references to them in OBJ, MTL and glTF files: an upload the
+check accepts is one whose model job then reads every file, and one the check refuses for a
+reference is one the pipeline's reader refuses too (hypothesis)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import unicodedata
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ar_service.models import Job, JobState
+from ar_service.services import Services
+from hue_errors import InvalidInput
+from pipeline.bundle import Bundle
+from pipeline.ingest import load_model
+from tests.api.bundles import make_zip, marker_png
+from tests.api.conftest import World, bearer
+from tests.pipeline.synthetic import gltf_document, grid
+
+# Pieces of the names exporters write: spaces, Vietnamese, characters URIs treat specially.
+PIECES = ["a", "Huế", "ngọ môn", " ", "#", "%", "%20", "?", "-", "_", "2", "."]
+NAMES = st.builds(
+    lambda folder, parts, suffix: folder + "".join(parts).strip() + suffix,
+    st.sampled_from(["", "textures/", "tex ture/"]),
+    st.lists(st.sampled_from(PIECES), min_size=1, max_size=4),
+    st.sampled_from([".png", ".PNG"]),
+).filter(lambda name: not name.startswith((".", "/")) and "/." not in name)
+MAP_OPTIONS = st.sampled_from(["", "-bm 0.5 ", "-s 1 1 1 ", "-o 0.5 1 ", "-clamp on -texres 512 "])
+# How a reference may spell the stored name: as stored, decomposed (macOS), with Windows
+# separators, from './', percent-encoded, or naming another file.
+SPELLINGS = st.sampled_from(["same", "nfd", "backslash", "dot", "quoted", "other"])
+GENERATED = settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+OBJ = "mtllib {library}\nusemtl a\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\nf 1/1/1 2/2/2 3/3/3\n"
+
+
+def _spelled(name: str, spelling: str) -> str:
+    return {
+        "same": name,
+        "nfd": unicodedata.normalize("NFD", name),
+        "backslash": name.replace("/", "\\"),
+        "dot": "./" + name,
+        "quoted": quote(name),
+        "other": "x" + name,
+    }[spelling]
+
+
+def _agree(
+    client: FlaskClient, services: Services, world: World, files: dict[str, bytes], folder: Path
+) -> None:
+    """The upload is accepted and its model job succeeds, or it is refused and so is the reader."""
+    response = client.post(
+        "/api/v1/sites/thien-mu/scenes",
+        data=make_zip(files),
+        headers=bearer(world.dev_a),
+        content_type="application/zip",
+    )
+    assert response.status_code in (202, 400), response.get_data(as_text=True)[:600]
+    if response.status_code == 202:
+        with services.session_factory() as session:
+            job = session.query(Job).filter_by(kind="model.process").order_by(Job.id.desc()).first()
+            assert job is not None and job.state is JobState.SUCCEEDED, job and job.error_message
+        return
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    with pytest.raises(InvalidInput), Bundle(folder) as bundle:
+        load_model(bundle)
+
+
+def _scene(model: str) -> bytes:
+    return json.dumps({"title": "Ngọ Môn", "languages": ["vi"], "model": {"file": model}}).encode()
+
+
+@GENERATED
+@given(texture=NAMES, library=NAMES, options=MAP_OPTIONS, spelling=SPELLINGS)
+def test_obj_references_the_check_accepts_are_read_by_the_job(
+    client: FlaskClient,
+    services: Services,
+    world: World,
+    tmp_path_factory: pytest.TempPathFactory,
+    texture: str,
+    library: str,
+    options: str,
+    spelling: str,
+) -> None:
+    library = library.rsplit(".", 1)[0] + ".mtl"
+    files = {
+        "scene.json": _scene("m.obj"),
+        "m.obj": OBJ.format(library=library).encode(),
+        library: f"newmtl a\nmap_Kd {options}{_spelled(texture, spelling)}\n".encode(),
+        texture: marker_png(32),
+    }
+    _agree(client, services, world, files, tmp_path_factory.mktemp("bundle"))
+
+
+@GENERATED
+@given(texture=NAMES, buffer=NAMES, spelling=SPELLINGS, suffix=st.sampled_from(["", "?v=2", "#atlas"]))
+def test_gltf_uris_the_check_accepts_are_read_by_the_job(
+    client: FlaskClient,
+    services: Services,
+    world: World,
+    tmp_path_factory: pytest.TempPathFactory,
+    texture: str,
+    buffer: str,
+    spelling: str,
+    suffix: str,
+) -> None:
+    buffer = buffer.rsplit(".", 1)[0] + ".bin"
+    positions, indices, uvs = grid(2)
+    doc = gltf_document(positions, indices, uvs, image_uri=_spelled(texture, spelling) + suffix)
+    data = base64.b64decode(doc["buffers"][0]["uri"].partition(",")[2])
+    doc["buffers"][0]["uri"] = quote(buffer)
+    files = {
+        "scene.json": _scene("m.gltf"),
+        "m.gltf": json.dumps(doc).encode(),
+        buffer: data,
+        texture: marker_png(32),
+    }
+    _agree(client, services, world, files, tmp_path_factory.mktemp("bundle"))
