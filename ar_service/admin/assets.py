@@ -9,12 +9,14 @@ from typing import Any
 
 from flask import jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
-from werkzeug.utils import secure_filename
+from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from ar_service.admin import STAFF, bp
 from ar_service.admin.actor import audit
 from ar_service.auth import roles_required
+from ar_service.bundles import BundleInvalid
+from ar_service.bundles.archive import check_name
 from ar_service.bundles.sniff import Kind, sniff
 from ar_service.jobs.queue import job_key
 from ar_service.library import add_version, new_asset
@@ -80,12 +82,7 @@ def assets_list() -> str:
 @bp.post("/assets")
 @roles_required(*STAFF)
 def asset_upload() -> Response:
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise InvalidInput(
-            "file: choose a photogrammetry file (zip of the capture folder, GLB, glTF, OBJ or PLY)"
-        )
-    filename = secure_filename(upload.filename)
+    upload, filename = _uploaded_file()
     suffix = Path(filename).suffix.lower()
     if suffix not in MODEL_SUFFIXES:
         raise InvalidInput(
@@ -118,6 +115,23 @@ def asset_upload() -> Response:
     audit(session, "asset.upload", "asset_version", version.id, filename=filename, job_id=job.id)
     session.commit()
     return redirect(url_for("admin.asset_version", version_id=version.id, job=job.id))
+
+
+def _uploaded_file() -> tuple[FileStorage, str]:
+    """The uploaded file and its own name, in its own script ('Lăng Tự Đức.zip': werkzeug's
+    secure_filename gives 'Lang_Tu_uc.zip'), composed (NFC); of a path, its last part. It names
+    the stored version; the storage key is its digest."""
+    upload = request.files.get("file")
+    name = (upload.filename or "") if upload is not None else ""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if upload is None or not name:
+        raise InvalidInput(
+            "file: choose a photogrammetry file (zip of the capture folder, GLB, glTF, OBJ or PLY)"
+        )
+    try:
+        return upload, check_name(name)
+    except BundleInvalid as exc:
+        raise InvalidInput(f"file: {exc.message}") from None
 
 
 @bp.get("/assets/versions/<int:version_id>")

@@ -22,6 +22,7 @@ from ar_service.models import (
 from ar_service.services import Services
 from markers.qr import validate_short_code
 from tests.admin.conftest import World, csrf_token, sign_in
+from tests.api.bundles import box_glb
 
 
 def test_a_new_site_gets_a_valid_free_short_code_and_its_texts(
@@ -196,6 +197,23 @@ def test_an_upload_of_the_wrong_kind_is_refused_and_licences_can_be_edited(
         assert version is not None
         assert version.licence["spdx"] == "CC-BY-4.0"
         assert version.provenance["creator"] == ["Trung tâm Bảo tồn Di tích Huế", "Lan"]
+
+
+def test_an_uploaded_scan_keeps_its_vietnamese_file_name(
+    client: FlaskClient, services: Services, world: World
+) -> None:
+    token = sign_in(client, Role.CURATOR)
+    for sent in ("Lăng Tự Đức.glb", "scans/Lăng Tự Đức.glb"):  # a client may send a path
+        form = {"csrf_token": token, "file": (io.BytesIO(box_glb()), sent)}
+        answer = client.post("/admin/assets", data=form, content_type="multipart/form-data")
+        assert answer.status_code == 302, answer.get_data(as_text=True)[-800:]
+    with services.session_factory() as session:
+        versions = session.scalars(select(AssetVersion).order_by(AssetVersion.id.desc()).limit(2)).all()
+        assert [v.filename for v in versions] == ["Lăng Tự Đức.glb"] * 2
+        assert [v.asset.name for v in versions] == ["Lăng Tự Đức"] * 2
+    form = {"csrf_token": token, "file": (io.BytesIO(box_glb()), "scans/")}
+    refused = client.post("/admin/assets", data=form, content_type="multipart/form-data")
+    assert refused.status_code == 400 and "choose a photogrammetry file" in refused.get_data(as_text=True)
 
 
 def test_a_site_whose_name_a_plaque_cannot_print_says_why_instead_of_offering_it(
