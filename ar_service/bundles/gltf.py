@@ -7,6 +7,7 @@ BUFFER_EMBEDDED_BYTELENGTH_MISMATCH and GLB_* link and container errors, listed 
 
 from __future__ import annotations
 
+import io
 import struct
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ TYPE_COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT
 PADDED_MATRIX_BYTES = {("MAT2", 1): 8, ("MAT3", 1): 12, ("MAT3", 2): 24}
 SPARSE_INDEX_TYPES = {5121, 5123, 5125}
 
+PART_BUFFER_BYTES = 1 << 20  # an embedded image is read a mebibyte at a time
 Locate = Callable[[str], Path | None]  # where a bundle file is, None when absent
 Read = Callable[[int, int], bytes]  # a buffer's bytes from an offset, at most a length
 
@@ -57,6 +59,36 @@ def _file_reader(path: Path, base: int = 0, size: int | None = None) -> Read:
             return stream.read(length if size is None else min(length, size - start))
 
     return read
+
+
+class _Part(io.RawIOBase):
+    """``length`` bytes of a buffer from ``start``, as a file read as its reader asks: an embedded
+    image is read through without holding it (the file limit is 512 MiB)."""
+
+    def __init__(self, read: Read, start: int, length: int) -> None:
+        super().__init__()
+        self._read, self._start, self._length, self._at = read, start, length, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._at
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._at, io.SEEK_END: self._length}[whence]
+        self._at = max(0, base + offset)
+        return self._at
+
+    def readinto(self, buffer: Any) -> int:
+        wanted = max(0, min(len(buffer), self._length - self._at))
+        data = self._read(self._start + self._at, wanted) if wanted else b""
+        buffer[: len(data)] = data
+        self._at += len(data)
+        return len(data)
 
 
 @dataclass(frozen=True)
@@ -201,8 +233,8 @@ def check_document(
         where = f"image {i}"
         if "bufferView" in image:
             view = views[_index(image, "bufferView", views, owner, where, "bufferView")]
-            data = readers[view["buffer"]](view.get("byteOffset", 0), view["byteLength"])
-            check_embedded_image(owner, where, data, limits)
+            part = _Part(readers[view["buffer"]], view.get("byteOffset", 0), view["byteLength"])
+            check_embedded_image(owner, where, io.BufferedReader(part, PART_BUFFER_BYTES), limits)
             continue
         uri = image.get("uri")
         if not isinstance(uri, str):
@@ -210,7 +242,7 @@ def check_document(
         ref = resolve_uri(owner, where, uri, limits.max_data_uri_bytes)
         if ref.path is None:
             assert ref.data is not None, "a reference is a path or data"
-            check_embedded_image(owner, where, ref.data, limits)
+            check_embedded_image(owner, where, io.BytesIO(ref.data), limits)
         elif locate(ref.path) is None:
             raise refuse(owner, f"{where}: '{ref.path}' is not in the bundle")
         else:

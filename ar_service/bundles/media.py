@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import warnings
 from pathlib import Path
 from typing import IO
@@ -40,15 +39,16 @@ def check_image(name: str, path: Path, limits: BundleLimits, role: str = "image"
         return _check_decodes(name, "", stream, kind, limits)
 
 
-def check_embedded_image(owner: str, where: str, data: bytes, limits: BundleLimits) -> tuple[int, int]:
-    """``check_image`` of an image inside a model file (``data``: its bytes), refusals naming
-    ``owner`` and ``where`` ("image 0")."""
-    kind = sniff_bytes(data[:HEAD_BYTES])
+def check_embedded_image(owner: str, where: str, stream: IO[bytes], limits: BundleLimits) -> tuple[int, int]:
+    """``check_image`` of an image inside a model file (``stream``: its bytes, read as needed),
+    refusals naming ``owner`` and ``where`` ("image 0")."""
+    kind = sniff_bytes(stream.read(HEAD_BYTES))
     if kind not in _PIL_FORMATS:
         raise refuse(
             owner, f"{where}: an embedded texture must be PNG, JPEG or WebP (its content is {kind.value})"
         )
-    return _check_decodes(owner, f"{where}: ", io.BytesIO(data), kind, limits)
+    stream.seek(0)
+    return _check_decodes(owner, f"{where}: ", stream, kind, limits)
 
 
 def _check_decodes(

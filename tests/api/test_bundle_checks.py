@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ar_service.bundles import BundleInvalid, BundleLimits
+from ar_service.bundles import BundleInvalid, BundleLimits, gltf
 from ar_service.bundles.gltf import BinChunk, check_document
 from ar_service.bundles.media import check_embedded_image, check_image
 from ar_service.bundles.sniff import Kind, sniff_bytes
@@ -122,10 +122,46 @@ def test_an_image_cut_short_is_refused_whatever_its_format_file_or_embedded(
     path = tmp_path / f"plaque{suffix}"
     path.write_bytes(encoded.getvalue())
     assert check_image(path.name, path, LIMITS) == (400, 300)
-    assert check_embedded_image("m.glb", "image 0", encoded.getvalue(), LIMITS) == (400, 300)
+    assert check_embedded_image("m.glb", "image 0", io.BytesIO(encoded.getvalue()), LIMITS) == (400, 300)
     cut = encoded.getvalue()[: len(encoded.getvalue()) * 3 // 4]
     path.write_bytes(cut)
     with pytest.raises(BundleInvalid, match=rf"plaque\{suffix}: (damaged|unreadable) "):
         check_image(path.name, path, LIMITS)
     with pytest.raises(BundleInvalid, match=r"m\.glb: image 0: (damaged|unreadable) "):
-        check_embedded_image("m.glb", "image 0", cut, LIMITS)
+        check_embedded_image("m.glb", "image 0", io.BytesIO(cut), LIMITS)
+
+
+def test_an_image_in_a_glb_is_read_through_a_part_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pixels = np.random.default_rng(1).integers(0, 256, (1200, 1600, 3), dtype=np.uint8)
+    encoded = io.BytesIO()
+    Image.fromarray(pixels).save(encoded, "JPEG", quality=95)
+    image = encoded.getvalue()
+    assert len(image) > 2 * gltf.PART_BUFFER_BYTES
+    path = tmp_path / "m.glb"
+    path.write_bytes(bytes(28) + image)  # the BIN chunk's data starts at byte 28
+    doc = {
+        "asset": {"version": "2.0"},
+        "buffers": [{"byteLength": len(image)}],
+        "bufferViews": [{"buffer": 0, "byteLength": len(image)}],
+        "images": [{"bufferView": 0, "mimeType": "image/jpeg"}],
+    }
+    reads: list[int] = []
+    file_reader = gltf._file_reader
+
+    def counted(*args: Any) -> Any:
+        read = file_reader(*args)
+
+        def count(start: int, length: int) -> bytes:
+            reads.append(length)
+            return read(start, length)
+
+        return count
+
+    monkeypatch.setattr(gltf, "_file_reader", counted)
+    check_document("m.glb", doc, lambda name: None, LIMITS, glb_bin=BinChunk(path, 28, len(image)))
+    assert max(reads) <= gltf.PART_BUFFER_BYTES and sum(reads) >= len(image)
+    path.write_bytes(bytes(28) + image[: len(image) // 2])  # cut short
+    with pytest.raises(BundleInvalid, match=r"m\.glb: image 0: damaged JPEG"):
+        check_document("m.glb", doc, lambda name: None, LIMITS, glb_bin=BinChunk(path, 28, len(image)))
