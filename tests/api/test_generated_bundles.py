@@ -1,7 +1,8 @@
 """Generated damage to a valid scene bundle: scene.json values replaced or dropped, the GLB cut
-short, overwritten or given another JSON chunk. The upload gets a 202 or a 4xx, never a 5xx;
-a refused one stores no row, and an accepted one's model job never fails but in words
-(hypothesis; the hostile table in ``hostile.py`` names the exact messages)."""
+short, overwritten or given another JSON chunk, a PLY cut short or its header damaged. The
+upload gets a 202 or a 4xx, never a 5xx; a refused one stores no row, and an accepted one's
+model job never fails but in words (hypothesis; the hostile table in ``hostile.py`` names the
+exact messages)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import struct
 from typing import Any
 
+import trimesh
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -137,3 +139,35 @@ def test_a_damaged_glb_is_refused_cleanly(
         document[sorted(document)[at % len(document)]] = value
         body = bytearray(_with_json_chunk(document))
     _upload_refuses_cleanly(client, services, world, {**FILES, "models/tower.glb": bytes(body)})
+
+
+PLY_FILES = {
+    k: v for k, v in bundle_files(model={"file": "models/scan.ply"}).items() if k != "models/tower.glb"
+}
+# A binary PLY with vertex colours, as photogrammetry tools write them; damage lands mostly in
+# its header, where counts, types and properties are declared.
+PLY: bytes = trimesh.creation.icosphere(subdivisions=1).export(file_type="ply")
+PLY_HEADER = PLY.index(b"end_header\n") + len(b"end_header\n")
+HEADER_WORDS = ["vertex", "face", "list", "uchar", "int", "float", "double", "99999999999", "-1", "ascii"]
+
+
+@settings(GENERATED, max_examples=40)  # an accepted one runs the pipeline: 1.5 s
+@given(
+    damage=st.sampled_from(["cut", "overwrite", "word"]),
+    at=st.integers(0, len(PLY) - 1),
+    byte=st.integers(0, 255),
+    word=st.sampled_from(HEADER_WORDS),
+)
+def test_a_damaged_ply_is_refused_cleanly(
+    client: FlaskClient, services: Services, world: World, damage: str, at: int, byte: int, word: str
+) -> None:
+    body = bytearray(PLY)
+    if damage == "cut":
+        body = body[:at]
+    elif damage == "overwrite":
+        body[at % PLY_HEADER] = byte
+    else:  # one word of the header replaced by another
+        words = PLY[:PLY_HEADER].split(b" ")
+        words[at % len(words)] = word.encode()
+        body = bytearray(b" ".join(words) + PLY[PLY_HEADER:])
+    _upload_refuses_cleanly(client, services, world, {**PLY_FILES, "models/scan.ply": bytes(body)})
