@@ -47,7 +47,7 @@ def map_file(argument: str) -> str:
         option = tokens[at].group()
         at += 1
         if option in _VECTORS:
-            end = min(at + 3, len(tokens) - 1)
+            end = min(at + MAP_OPTIONS[option], len(tokens) - 1)
             while at < end and _NUMBER.fullmatch(tokens[at].group()):
                 at += 1
         else:

@@ -32,7 +32,7 @@ TYPE_COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT
 PADDED_MATRIX_BYTES = {("MAT2", 1): 8, ("MAT3", 1): 12, ("MAT3", 2): 24}
 SPARSE_INDEX_TYPES = {5121, 5123, 5125}
 
-PART_BUFFER_BYTES = 1 << 20  # an embedded image is read a mebibyte at a time
+PART_BUFFER_BYTES = 1 << 20  # an embedded image is read through a buffer of this size
 Locate = Callable[[str], Path | None]  # where a bundle file is, None when absent
 Read = Callable[[int, int], bytes]  # a buffer's bytes from an offset, at most a length
 
@@ -63,7 +63,8 @@ def _file_reader(path: Path, base: int = 0, size: int | None = None) -> Read:
 
 class _Part(io.RawIOBase):
     """``length`` bytes of a buffer from ``start``, as a file read as its reader asks: an embedded
-    image is read through without holding it (the file limit is 512 MiB)."""
+    image is read through without holding it (the file limit is 512 MiB; Pillow's decoders ask
+    for 64 KiB at a time, a PNG check for one chunk)."""
 
     def __init__(self, read: Read, start: int, length: int) -> None:
         super().__init__()
