@@ -353,9 +353,9 @@ def _statements(text: str, keywords: tuple[str, ...]) -> list[str]:
     """The rest of the line after each OBJ/MTL statement of ``keywords``."""
     names = []
     for line in text.splitlines():
-        keyword, _, rest = line.strip().partition(" ")
-        if keyword in keywords and rest.strip():
-            names.append(rest.strip())
+        words = line.split(None, 1)  # a statement's keyword ends at a space or a tab
+        if len(words) == 2 and words[0] in keywords and words[1].strip():
+            names.append(words[1].strip())
     return names
 
 

@@ -42,7 +42,9 @@ GENERATED = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-OBJ = "mtllib {library}\nusemtl a\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\nf 1/1/1 2/2/2 3/3/3\n"
+TRIANGLE = "v 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\nf 1/1 2/2 3/3\n"
+OBJ = "mtllib{gap}{library}\nusemtl a\n" + TRIANGLE
+GAPS = st.sampled_from([" ", "\t", "  "])  # what separates a statement's keyword from its names
 
 
 def _spelled(name: str, spelling: str) -> str:
@@ -84,7 +86,7 @@ def _scene(model: str) -> bytes:
 
 
 @GENERATED
-@given(texture=NAMES, library=NAMES, options=MAP_OPTIONS, spelling=SPELLINGS)
+@given(texture=NAMES, library=NAMES, options=MAP_OPTIONS, spelling=SPELLINGS, gap=GAPS)
 def test_obj_references_the_check_accepts_are_read_by_the_job(
     client: FlaskClient,
     services: Services,
@@ -94,12 +96,13 @@ def test_obj_references_the_check_accepts_are_read_by_the_job(
     library: str,
     options: str,
     spelling: str,
+    gap: str,
 ) -> None:
     library = library.rsplit(".", 1)[0] + ".mtl"
     files = {
         "scene.json": _scene("m.obj"),
-        "m.obj": OBJ.format(library=library).encode(),
-        library: f"newmtl a\nmap_Kd {options}{_spelled(texture, spelling)}\n".encode(),
+        "m.obj": OBJ.format(gap=gap, library=library).encode(),
+        library: f"newmtl a\nmap_Kd{gap}{options}{_spelled(texture, spelling)}\n".encode(),
         texture: marker_png(32),
     }
     _agree(client, services, world, files, tmp_path_factory.mktemp("bundle"))
