@@ -104,11 +104,16 @@ class Bundle:
         # a.bin, and a file named with '#' or '?' is written percent-encoded.
         raw = unquote(reference.split("#", 1)[0].split("?", 1)[0]) if percent_encoded else reference
         shown = _shown(reference)
-        if _unsafe_relative(raw) or ":" in raw.split("/")[0]:
+        # '..' is refused only where it leaves the bundle (below): 'models/m.gltf' may name
+        # '../textures/a.png', as the upload check allows.
+        if _absolute(raw) or ":" in raw.split("/")[0]:
             raise InvalidInput(
                 f"ingest: {referenced_by}: reference {shown} points outside the bundle "
                 "(only relative paths inside the upload are allowed)"
             )
+        name = posixpath.normpath(posixpath.join(posixpath.dirname(referenced_by), raw.replace("\\", "/")))
+        if name.startswith("../") or name == "..":
+            raise InvalidInput(f"ingest: {referenced_by}: reference {shown} points outside the bundle")
         if percent_encoded and "\\" in raw:
             raise InvalidInput(
                 f"ingest: {referenced_by}: reference {shown} holds a backslash "
@@ -125,9 +130,6 @@ class Bundle:
                 f"ingest: {referenced_by}: reference {shown} has a {longest}-byte name "
                 f"(expected ≤ {MAX_NAME_BYTES} bytes per file or folder name)"
             )
-        name = posixpath.normpath(posixpath.join(posixpath.dirname(referenced_by), raw.replace("\\", "/")))
-        if name.startswith("../") or name == "..":
-            raise InvalidInput(f"ingest: {referenced_by}: reference {shown} points outside the bundle")
         if name in self._names:
             return name
         return self._composed.get(unicodedata.normalize("NFC", name), name)
@@ -251,9 +253,12 @@ def _shown(name: str) -> str:
     return repr(name if len(name) <= 80 else name[:80] + "…")
 
 
+def _absolute(name: str) -> bool:
+    return name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":")
+
+
 def _unsafe_relative(name: str) -> bool:
-    parts = name.replace("\\", "/").split("/")
-    return name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":")
+    return _absolute(name) or ".." in name.replace("\\", "/").split("/")
 
 
 def _pick_model(names: list[str], label: str) -> str:

@@ -72,7 +72,7 @@ def resolve_name(owner: str, what: str, name: str) -> str:
     path, shown = name.replace("\\", "/"), repr(name[:80])
     if path.startswith("/") or ":" in name.split("/")[0]:
         raise refuse(owner, f"{what} {shown} is an absolute path or a URL (must be relative to {owner})")
-    if ".." in path.split("/"):
-        raise refuse(owner, f"{what} {shown} goes up a folder ('..'; name it from {owner}'s folder down)")
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(owner), path))
+    if joined.startswith("../") or joined == "..":
+        raise refuse(owner, f"{what} {shown} leaves the bundle")
     return unicodedata.normalize("NFC", joined)  # as staged names are (check_name)

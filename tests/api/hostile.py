@@ -512,10 +512,10 @@ HOSTILE = [
         content_type="text/plain",
     ),
     Hostile(
-        "mtl-texture-up-a-folder",
-        _obj_naming("scan.mtl", "-s 1 1 1 ../markers/plaque.png"),
+        "mtl-texture-leaves-the-bundle",
+        _obj_naming("scan.mtl", "-s 1 1 1 ../../etc/passwd"),
         "models/scan.mtl",
-        "texture '../markers/plaque.png' goes up a folder",
+        "texture '../../etc/passwd' leaves the bundle",
     ),
     Hostile(
         "mtl-texture-absolute",

@@ -169,6 +169,34 @@ def test_a_gltf_bundle_the_check_accepts_is_one_the_pipeline_reads(
     assert model.triangle_count == len(indices)
 
 
+def test_references_up_a_folder_inside_the_bundle_are_read_by_the_pipeline_too(
+    client: FlaskClient, world: World, tmp_path: Path
+) -> None:
+    """A model in models/ may name '../textures/a.png': '..' is refused only where it leaves the bundle."""
+    positions, indices, uvs = grid(3)
+    doc = gltf_document(positions, indices, uvs, image_uri="../textures/mask.png")
+    buffer = base64.b64decode(doc["buffers"][0]["uri"].partition(",")[2])
+    doc["buffers"][0]["uri"] = "../buffers/m.bin"
+    obj = (
+        "mtllib ../materials/m.mtl\nusemtl a\n"
+        + "v 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\nf 1/1 2/2 3/3\n"
+    )
+    for model, files in (
+        ("models/m.gltf", {"models/m.gltf": json.dumps(doc).encode(), "buffers/m.bin": buffer}),
+        (
+            "models/m.obj",
+            {"models/m.obj": obj.encode(), "materials/m.mtl": b"newmtl a\nmap_Kd ../textures/mask.png\n"},
+        ),
+    ):
+        scene = {"title": "Ngọ Môn", "languages": ["vi"], "model": {"file": model}}
+        files = {**files, "scene.json": json.dumps(scene).encode(), "textures/mask.png": marker_png(64)}
+        response = upload(client, world.dev_a, make_zip(files))
+        assert response.status_code == 202, response.get_json()
+        with Bundle(_written(files, tmp_path / model)) as bundle:
+            texture = load_model(bundle).materials[0].base_color_texture
+        assert texture is not None and texture.image.size == (64, 64)
+
+
 def test_a_missing_texture_after_map_options_is_named_whole(client: FlaskClient, world: World) -> None:
     files = _obj_bundle("mask.png", "-bm 0.5 Huế lantern.png")
     response = upload(client, world.dev_a, make_zip(files))
