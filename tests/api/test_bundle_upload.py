@@ -145,18 +145,24 @@ def test_an_obj_bundle_the_check_accepts_is_one_the_pipeline_reads(
     assert texture is not None and texture.name == texture_entry
 
 
+def _gltf_naming(image_uri: str, buffer_uri: str) -> tuple[bytes, bytes]:
+    """A textured grid's glTF naming its image and its buffer by these URIs, and the buffer."""
+    positions, indices, uvs = grid(3)
+    doc = gltf_document(positions, indices, uvs, image_uri=image_uri)
+    buffer = base64.b64decode(doc["buffers"][0]["uri"].partition(",")[2])
+    doc["buffers"][0]["uri"] = buffer_uri
+    return json.dumps(doc).encode(), buffer
+
+
 def test_a_gltf_bundle_the_check_accepts_is_one_the_pipeline_reads(
     client: FlaskClient, world: World, tmp_path: Path
 ) -> None:
     """URI references: a query and a fragment are no part of the file, percent-encoding is decoded."""
-    positions, indices, uvs = grid(3)
-    doc = gltf_document(positions, indices, uvs, image_uri="Hu%E1%BA%BF%20mask.png#atlas")
-    buffer = base64.b64decode(doc["buffers"][0]["uri"].partition(",")[2])
-    doc["buffers"][0]["uri"] = "scan%231.bin?v=2"
+    gltf, buffer = _gltf_naming("Hu%E1%BA%BF%20mask.png#atlas", "scan%231.bin?v=2")
     scene = {"title": "Ngọ Môn", "languages": ["vi"], "model": {"file": "m.gltf"}}
     files = {
         "scene.json": json.dumps(scene).encode(),
-        "m.gltf": json.dumps(doc).encode(),
+        "m.gltf": gltf,
         "scan#1.bin": buffer,
         "Huế mask.png": marker_png(64),
     }
@@ -166,23 +172,20 @@ def test_a_gltf_bundle_the_check_accepts_is_one_the_pipeline_reads(
         model = load_model(bundle)
     texture = model.materials[0].base_color_texture
     assert texture is not None and texture.image.size == (64, 64)
-    assert model.triangle_count == len(indices)
+    assert model.triangle_count == len(grid(3)[1])
 
 
 def test_references_up_a_folder_inside_the_bundle_are_read_by_the_pipeline_too(
     client: FlaskClient, world: World, tmp_path: Path
 ) -> None:
     """A model in models/ may name '../textures/a.png': '..' is refused only where it leaves the bundle."""
-    positions, indices, uvs = grid(3)
-    doc = gltf_document(positions, indices, uvs, image_uri="../textures/mask.png")
-    buffer = base64.b64decode(doc["buffers"][0]["uri"].partition(",")[2])
-    doc["buffers"][0]["uri"] = "../buffers/m.bin"
+    gltf, buffer = _gltf_naming("../textures/mask.png", "../buffers/m.bin")
     obj = (
         "mtllib ../materials/m.mtl\nusemtl a\n"
         + "v 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\nf 1/1 2/2 3/3\n"
     )
     for model, files in (
-        ("models/m.gltf", {"models/m.gltf": json.dumps(doc).encode(), "buffers/m.bin": buffer}),
+        ("models/m.gltf", {"models/m.gltf": gltf, "buffers/m.bin": buffer}),
         (
             "models/m.obj",
             {"models/m.obj": obj.encode(), "materials/m.mtl": b"newmtl a\nmap_Kd ../textures/mask.png\n"},
