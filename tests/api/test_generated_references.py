@@ -1,11 +1,13 @@
-"""Generated file names and the references to them in OBJ, MTL and glTF files: an upload the
-check accepts is one whose model job then reads every file, and one the check refuses for a
+"""Generated file names and the references to them in OBJ, MTL and glTF files, from models at
+the bundle's root or in folders (whose references then start with '../'): an upload the check
+accepts is one whose model job then reads every file, and one the check refuses for a
 reference is one the pipeline's reader refuses too (hypothesis)."""
 
 from __future__ import annotations
 
 import base64
 import json
+import posixpath
 import unicodedata
 from pathlib import Path
 from urllib.parse import quote
@@ -44,7 +46,10 @@ GENERATED = settings(
 )
 TRIANGLE = "v 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\nf 1/1 2/2 3/3\n"
 OBJ = "mtllib{gap}{library}\nusemtl a\n" + TRIANGLE
-GAPS = st.sampled_from([" ", "\t", "  "])  # what separates a statement's keyword from its names
+GAPS = st.sampled_from([" ", "\t", "  "])
+MODEL_FOLDERS = st.sampled_from(
+    ["", "models/", "models/scan 1/"]
+)  # where the model lies  # what separates a statement's keyword from its names
 
 
 def _spelled(name: str, spelling: str) -> str:
@@ -85,8 +90,13 @@ def _scene(model: str) -> bytes:
     return json.dumps({"title": "Ngọ Môn", "languages": ["vi"], "model": {"file": model}}).encode()
 
 
+def _from(owner: str, name: str) -> str:
+    """How file ``owner`` names bundle file ``name``: relative to its folder ('../x' from one)."""
+    return posixpath.relpath(name, posixpath.dirname(owner) or ".")
+
+
 @GENERATED
-@given(texture=NAMES, library=NAMES, options=MAP_OPTIONS, spelling=SPELLINGS, gap=GAPS)
+@given(texture=NAMES, library=NAMES, options=MAP_OPTIONS, spelling=SPELLINGS, gap=GAPS, model=MODEL_FOLDERS)
 def test_obj_references_the_check_accepts_are_read_by_the_job(
     client: FlaskClient,
     services: Services,
@@ -97,19 +107,28 @@ def test_obj_references_the_check_accepts_are_read_by_the_job(
     options: str,
     spelling: str,
     gap: str,
+    model: str,
 ) -> None:
     library = library.rsplit(".", 1)[0] + ".mtl"
+    model += "m.obj"
+    texture_reference = _spelled(_from(library, texture), spelling)
     files = {
-        "scene.json": _scene("m.obj"),
-        "m.obj": OBJ.format(gap=gap, library=library).encode(),
-        library: f"newmtl a\nmap_Kd{gap}{options}{_spelled(texture, spelling)}\n".encode(),
+        "scene.json": _scene(model),
+        model: OBJ.format(gap=gap, library=_from(model, library)).encode(),
+        library: f"newmtl a\nmap_Kd{gap}{options}{texture_reference}\n".encode(),
         texture: marker_png(32),
     }
     _agree(client, services, world, files, tmp_path_factory.mktemp("bundle"))
 
 
 @GENERATED
-@given(texture=NAMES, buffer=NAMES, spelling=SPELLINGS, suffix=st.sampled_from(["", "?v=2", "#atlas"]))
+@given(
+    texture=NAMES,
+    buffer=NAMES,
+    spelling=SPELLINGS,
+    suffix=st.sampled_from(["", "?v=2", "#atlas"]),
+    model=MODEL_FOLDERS,
+)
 def test_gltf_uris_the_check_accepts_are_read_by_the_job(
     client: FlaskClient,
     services: Services,
@@ -119,15 +138,18 @@ def test_gltf_uris_the_check_accepts_are_read_by_the_job(
     buffer: str,
     spelling: str,
     suffix: str,
+    model: str,
 ) -> None:
     buffer = buffer.rsplit(".", 1)[0] + ".bin"
+    model += "m.gltf"
     positions, indices, uvs = grid(2)
-    doc = gltf_document(positions, indices, uvs, image_uri=_spelled(texture, spelling) + suffix)
+    image_uri = _spelled(_from(model, texture), spelling) + suffix
+    doc = gltf_document(positions, indices, uvs, image_uri=image_uri)
     data = base64.b64decode(doc["buffers"][0]["uri"].partition(",")[2])
-    doc["buffers"][0]["uri"] = quote(buffer)
+    doc["buffers"][0]["uri"] = quote(_from(model, buffer))
     files = {
-        "scene.json": _scene("m.gltf"),
-        "m.gltf": json.dumps(doc).encode(),
+        "scene.json": _scene(model),
+        model: json.dumps(doc).encode(),
         buffer: data,
         texture: marker_png(32),
     }
