@@ -9,7 +9,7 @@ import base64
 import json
 import posixpath
 import unicodedata
-from pathlib import Path
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import pytest
@@ -63,27 +63,42 @@ def _spelled(name: str, spelling: str) -> str:
     }[spelling]
 
 
-def _agree(
-    client: FlaskClient, services: Services, world: World, files: dict[str, bytes], folder: Path
-) -> None:
-    """The upload is accepted and its model job succeeds, or it is refused and so is the reader."""
-    response = client.post(
-        "/api/v1/sites/thien-mu/scenes",
-        data=make_zip(files),
-        headers=bearer(world.dev_a),
-        content_type="application/zip",
-    )
-    assert response.status_code in (202, 400), response.get_data(as_text=True)[:600]
-    if response.status_code == 202:
-        with services.session_factory() as session:
-            job = session.query(Job).filter_by(kind="model.process").order_by(Job.id.desc()).first()
-            assert job is not None and job.state is JobState.SUCCEEDED, job and job.error_message
-        return
-    for name, data in files.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-    with pytest.raises(InvalidInput), Bundle(folder) as bundle:
-        load_model(bundle)
+@dataclass(frozen=True)
+class Agreement:
+    """Uploads a bundle as a developer, and reads it with the pipeline's reader if refused."""
+
+    client: FlaskClient
+    services: Services
+    world: World
+    folders: pytest.TempPathFactory
+
+    def check(self, files: dict[str, bytes]) -> None:
+        """The upload is accepted and its model job succeeds, or it is refused and so is the reader."""
+        response = self.client.post(
+            "/api/v1/sites/thien-mu/scenes",
+            data=make_zip(files),
+            headers=bearer(self.world.dev_a),
+            content_type="application/zip",
+        )
+        assert response.status_code in (202, 400), response.get_data(as_text=True)[:600]
+        if response.status_code == 202:
+            with self.services.session_factory() as session:
+                job = session.query(Job).filter_by(kind="model.process").order_by(Job.id.desc()).first()
+                assert job is not None and job.state is JobState.SUCCEEDED, job and job.error_message
+            return
+        folder = self.folders.mktemp("bundle")
+        for name, data in files.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(data)
+        with pytest.raises(InvalidInput), Bundle(folder) as bundle:
+            load_model(bundle)
+
+
+@pytest.fixture
+def agreement(
+    client: FlaskClient, services: Services, world: World, tmp_path_factory: pytest.TempPathFactory
+) -> Agreement:
+    return Agreement(client, services, world, tmp_path_factory)
 
 
 def _scene(model: str) -> bytes:
@@ -98,16 +113,7 @@ def _from(owner: str, name: str) -> str:
 @GENERATED
 @given(texture=NAMES, library=NAMES, options=MAP_OPTIONS, spelling=SPELLINGS, gap=GAPS, model=MODEL_FOLDERS)
 def test_obj_references_the_check_accepts_are_read_by_the_job(
-    client: FlaskClient,
-    services: Services,
-    world: World,
-    tmp_path_factory: pytest.TempPathFactory,
-    texture: str,
-    library: str,
-    options: str,
-    spelling: str,
-    gap: str,
-    model: str,
+    agreement: Agreement, texture: str, library: str, options: str, spelling: str, gap: str, model: str
 ) -> None:
     library = library.rsplit(".", 1)[0] + ".mtl"
     model += "m.obj"
@@ -118,7 +124,7 @@ def test_obj_references_the_check_accepts_are_read_by_the_job(
         library: f"newmtl a\nmap_Kd{gap}{options}{texture_reference}\n".encode(),
         texture: marker_png(32),
     }
-    _agree(client, services, world, files, tmp_path_factory.mktemp("bundle"))
+    agreement.check(files)
 
 
 @GENERATED
@@ -130,15 +136,7 @@ def test_obj_references_the_check_accepts_are_read_by_the_job(
     model=MODEL_FOLDERS,
 )
 def test_gltf_uris_the_check_accepts_are_read_by_the_job(
-    client: FlaskClient,
-    services: Services,
-    world: World,
-    tmp_path_factory: pytest.TempPathFactory,
-    texture: str,
-    buffer: str,
-    spelling: str,
-    suffix: str,
-    model: str,
+    agreement: Agreement, texture: str, buffer: str, spelling: str, suffix: str, model: str
 ) -> None:
     buffer = buffer.rsplit(".", 1)[0] + ".bin"
     model += "m.gltf"
@@ -153,4 +151,4 @@ def test_gltf_uris_the_check_accepts_are_read_by_the_job(
         buffer: data,
         texture: marker_png(32),
     }
-    _agree(client, services, world, files, tmp_path_factory.mktemp("bundle"))
+    agreement.check(files)
