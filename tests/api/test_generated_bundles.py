@@ -144,9 +144,11 @@ def test_a_damaged_glb_is_refused_cleanly(
 PLY_FILES = {
     k: v for k, v in bundle_files(model={"file": "models/scan.ply"}).items() if k != "models/tower.glb"
 }
-# A binary PLY with vertex colours, as photogrammetry tools write them; damage lands mostly in
-# its header, where counts, types and properties are declared.
-PLY: bytes = trimesh.creation.icosphere(subdivisions=1).export(file_type="ply")
+# A binary PLY with vertex colours, as photogrammetry tools write them. It is cut anywhere; bytes
+# and words are replaced in its header, where counts, types and properties are declared.
+SPHERE = trimesh.creation.icosphere(subdivisions=1)
+SPHERE.visual.vertex_colors = [200, 120, 40, 255]
+PLY: bytes = SPHERE.export(file_type="ply")
 PLY_HEADER = PLY.index(b"end_header\n") + len(b"end_header\n")
 HEADER_WORDS = ["vertex", "face", "list", "uchar", "int", "float", "double", "99999999999", "-1", "ascii"]
 
