@@ -361,9 +361,10 @@ def _statements(text: str, keywords: tuple[str, ...]) -> list[str]:
 
 def _names_a_file(owner: str, name: str, locate: Locate) -> bool:
     try:
-        return locate(resolve_name(owner, "mtllib", name)) is not None
-    except BundleInvalid:  # a name no bundle file can have
+        _bundle_file(owner, name, "mtllib", locate)
+    except BundleInvalid:  # not in the bundle, or a name no bundle file can have
         return False
+    return True
 
 
 def _bundle_file(owner: str, name: str, what: str, locate: Locate) -> str:

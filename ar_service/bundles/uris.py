@@ -59,10 +59,10 @@ def resolve_uri(owner: str, where: str, uri: str, max_data_bytes: int) -> Refere
         raise refuse(owner, f"{where}: URI {uri[:80]!r} is an absolute path (must be relative to {owner})")
     if "\\" in path:
         raise refuse(owner, f"{where}: URI {uri[:80]!r} holds a backslash (a URI separates folders with '/')")
-    joined = posixpath.normpath(posixpath.join(posixpath.dirname(owner), path))
-    if joined.startswith("../") or joined == ".." or path == "":
+    joined = _inside(owner, path)
+    if joined is None or path == "":
         raise refuse(owner, f"{where}: URI {uri[:80]!r} leaves the bundle")
-    return Reference(path=unicodedata.normalize("NFC", joined))  # as staged names are (check_name)
+    return Reference(path=joined)
 
 
 def resolve_name(owner: str, what: str, name: str) -> str:
@@ -72,7 +72,14 @@ def resolve_name(owner: str, what: str, name: str) -> str:
     path, shown = name.replace("\\", "/"), repr(name[:80])
     if path.startswith("/") or ":" in name.split("/")[0]:
         raise refuse(owner, f"{what} {shown} is an absolute path or a URL (must be relative to {owner})")
-    joined = posixpath.normpath(posixpath.join(posixpath.dirname(owner), path))
-    if joined.startswith("../") or joined == "..":
+    joined = _inside(owner, path)
+    if joined is None:
         raise refuse(owner, f"{what} {shown} leaves the bundle")
-    return unicodedata.normalize("NFC", joined)  # as staged names are (check_name)
+    return joined
+
+
+def _inside(owner: str, path: str) -> str | None:
+    """The bundle name ``path`` (relative to ``owner``'s folder) stands for, composed as staged
+    names are (check_name); None where it leaves the bundle."""
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(owner), path))
+    return None if joined.startswith("../") or joined == ".." else unicodedata.normalize("NFC", joined)
