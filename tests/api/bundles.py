@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,14 @@ def bundle_files(**overrides: Any) -> dict[str, bytes]:
         "audio/en.mp3": silent_mp3(25),
         "captions/vi.vtt": VTT.encode(),
     }
+
+
+def write_files(files: dict[str, bytes], folder: Path) -> Path:
+    """``files`` as a folder, as the pipeline reads an unpacked bundle."""
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    return folder
 
 
 def make_zip(files: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:

@@ -19,7 +19,7 @@ from ar_service.models import AssetVersion, Job, SceneState, SceneVersion
 from ar_service.services import Services
 from pipeline.bundle import Bundle
 from pipeline.ingest import load_model
-from tests.api.bundles import box_glb, bundle_files, make_zip, marker_png
+from tests.api.bundles import box_glb, bundle_files, make_zip, marker_png, write_files
 from tests.api.conftest import World, bearer, row_counts, stored_keys
 from tests.api.hostile import HOSTILE, Hostile
 from tests.conftest import SHARED_DATA
@@ -113,13 +113,6 @@ def _obj_bundle(texture_entry: str, texture_reference: str, library: str = "m.mt
     }
 
 
-def _written(files: dict[str, bytes], folder: Path) -> Path:
-    for name, data in files.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-    return folder
-
-
 @pytest.mark.parametrize(
     ("library", "texture_entry", "texture_reference"),
     [
@@ -140,7 +133,7 @@ def test_an_obj_bundle_the_check_accepts_is_one_the_pipeline_reads(
     files = _obj_bundle(texture_entry, texture_reference, library)
     response = upload(client, world.dev_a, make_zip(files))
     assert response.status_code == 202, response.get_json()
-    with Bundle(_written(files, tmp_path / "bundle")) as bundle:
+    with Bundle(write_files(files, tmp_path / "bundle")) as bundle:
         texture = load_model(bundle).materials[0].base_color_texture
     assert texture is not None and texture.name == texture_entry
 
@@ -168,7 +161,7 @@ def test_a_gltf_bundle_the_check_accepts_is_one_the_pipeline_reads(
     }
     response = upload(client, world.dev_a, make_zip(files))
     assert response.status_code == 202, response.get_json()
-    with Bundle(_written(files, tmp_path / "bundle")) as bundle:
+    with Bundle(write_files(files, tmp_path / "bundle")) as bundle:
         model = load_model(bundle)
     texture = model.materials[0].base_color_texture
     assert texture is not None and texture.image.size == (64, 64)
@@ -195,7 +188,7 @@ def test_references_up_a_folder_inside_the_bundle_are_read_by_the_pipeline_too(
         files = {**files, "scene.json": json.dumps(scene).encode(), "textures/mask.png": marker_png(64)}
         response = upload(client, world.dev_a, make_zip(files))
         assert response.status_code == 202, response.get_json()
-        with Bundle(_written(files, tmp_path / model)) as bundle:
+        with Bundle(write_files(files, tmp_path / model)) as bundle:
             texture = load_model(bundle).materials[0].base_color_texture
         assert texture is not None and texture.image.size == (64, 64)
 

@@ -22,7 +22,7 @@ from ar_service.services import Services
 from hue_errors import InvalidInput
 from pipeline.bundle import Bundle
 from pipeline.ingest import load_model
-from tests.api.bundles import make_zip, marker_png
+from tests.api.bundles import make_zip, marker_png, write_files
 from tests.api.conftest import World, bearer
 from tests.pipeline.synthetic import gltf_document, grid
 
@@ -86,11 +86,7 @@ class Agreement:
                 job = session.query(Job).filter_by(kind="model.process").order_by(Job.id.desc()).first()
                 assert job is not None and job.state is JobState.SUCCEEDED, job and job.error_message
             return
-        folder = self.folders.mktemp("bundle")
-        for name, data in files.items():
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            (folder / name).write_bytes(data)
-        with pytest.raises(InvalidInput), Bundle(folder) as bundle:
+        with pytest.raises(InvalidInput), Bundle(write_files(files, self.folders.mktemp("bundle"))) as bundle:
             load_model(bundle)
 
 
