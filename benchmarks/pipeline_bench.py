@@ -344,12 +344,12 @@ def _seam_heavy_input(mask: Path, options: SeamHeavyOptions) -> Path:
 
 
 def _byte_compile() -> None:
-    """Byte-compile our own modules, as pip does when it installs a wheel. An editable install
-    run with PYTHONDONTWRITEBYTECODE set (as on CI machines and in many container images) would
-    otherwise compile every module from source at each start, a cost no installed copy pays."""
+    """Byte-compile what ``python -m pipeline`` loads of ours (the package and the top-level
+    modules), as pip does when it installs a wheel. An editable install run with
+    PYTHONDONTWRITEBYTECODE set (as on CI machines and in many container images) would otherwise
+    compile every module from source at each start, a cost no installed copy pays."""
     setuptools = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
-    for package in ("pipeline", "markers"):
-        compileall.compile_dir(REPO / package, quiet=1)
+    compileall.compile_dir(REPO / "pipeline", quiet=1)
     for module in setuptools["py-modules"]:
         compileall.compile_file(REPO / f"{module}.py", quiet=1)
 
