@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from ar_service.settings import LANGUAGES
 
@@ -28,6 +29,15 @@ def served_language(tag: str) -> str | None:
     """The served language a BCP 47 tag names by its primary subtag ("en-US", "zh-Hant-TW"), or None."""
     primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
     return primary if primary in LANGUAGES else None
+
+
+def lang_attribute(text_language: str, page_language: str) -> Markup:
+    """`` lang="…"`` for an element whose text is in ``text_language`` where that is not the
+    page's language (a missing translation fell back to another; WCAG 3.1.2, language of parts:
+    screen readers then speak it in its own voice and browsers pick its fonts); else nothing."""
+    if text_language == page_language:
+        return Markup("")
+    return Markup(' lang="%s"') % text_language
 
 
 def viewer_strings() -> dict[str, str]:

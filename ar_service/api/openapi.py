@@ -237,6 +237,11 @@ SCHEMAS: dict[str, Any] = {
     "Manifest": {
         "type": "object",
         "required": ["site", "scene", "pack"],
+        "description": (
+            "Texts and narration in the asked language; where the site lacks it, in English, else"
+            " Vietnamese. `site.name_language`, each annotation's `language` and the audio's and"
+            " captions' `language` say which."
+        ),
         "properties": {
             "site": {"type": "object"},
             "scene": {"type": ["object", "null"], "description": "null while nothing is published."},

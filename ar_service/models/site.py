@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ar_service.localised import Localised, localised
 from ar_service.models.base import Base, Timestamped
 
 # The longest name and description a site may have, in characters, in any one language: a name
@@ -34,10 +35,11 @@ class Site(Timestamped, Base):
     descriptions: Mapped[dict[str, Any]]
     status: Mapped[SiteStatus] = mapped_column(default=SiteStatus.ACTIVE)
 
+    def in_language(self, field: str, language: str) -> Localised[str]:
+        """The name or description a reader of ``language`` is given, and its language (see
+        ``ar_service.localised``); empty text in ``language`` if the site has none at all."""
+        return localised(getattr(self, field) or {}, language) or Localised(language, "")
+
     def text(self, field: str, language: str) -> str:
-        """The name or description in ``language``, falling back to Vietnamese, then English."""
-        values: dict[str, str] = getattr(self, field) or {}
-        for lang in (language, "vi", "en"):
-            if values.get(lang):
-                return values[lang]
-        return next(iter(values.values()), "")
+        """The text of ``in_language``."""
+        return self.in_language(field, language).value

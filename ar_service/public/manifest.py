@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ar_service.localised import Localised, localised
 from ar_service.models import AssetVersion, Scene, SceneVersion, Site, utcnow
 
 FileUrl = Callable[[str], str]
@@ -39,13 +40,6 @@ def _file(entry: dict[str, Any] | None, file_url: FileUrl, **extra: Any) -> dict
     return {"url": file_url(entry["key"]), "bytes": entry["bytes"], **extra}
 
 
-def _localised(texts: dict[str, Any], language: str) -> Any:
-    for lang in (language, "vi", "en"):
-        if lang in texts:
-            return texts[lang]
-    return next(iter(texts.values()), None)
-
-
 def build_manifest(session: Session, site: Site, language: str, file_url: FileUrl) -> dict[str, Any]:
     """The manifest for ``site`` in ``language``; ``scene`` is null when nothing is published."""
     return version_manifest(session, site, published_version(session, site), language, file_url)
@@ -54,12 +48,16 @@ def build_manifest(session: Session, site: Site, language: str, file_url: FileUr
 def version_manifest(
     session: Session, site: Site, version: SceneVersion | None, language: str, file_url: FileUrl
 ) -> dict[str, Any]:
-    """The manifest showing ``version`` of a scene of ``site`` (published or not: previews use it)."""
+    """The manifest showing ``version`` of a scene of ``site`` (published or not: previews use it).
+    Each text and the narration are the ones a reader of ``language`` is given
+    (``ar_service.localised``), with the language they are in."""
+    name = site.in_language("names", language)
     manifest: dict[str, Any] = {
         "site": {
             "slug": site.slug,
             "code": site.code,
-            "name": site.text("names", language),
+            "name": name.value,
+            "name_language": name.language,
             "language": language,
         },
         "scene": None,
@@ -90,19 +88,21 @@ def version_manifest(
         )
         if marker_entry is not None:
             marker_entry["target_url"] = marker_entry.pop("url")
-    narration = _localised(version.narration, language) or {}
-    audio = session.get(AssetVersion, narration["audio"]) if narration.get("audio") else None
-    captions = session.get(AssetVersion, narration["captions"]) if narration.get("captions") else None
+    narration = localised(version.narration, language) or Localised(language, {})
+    recorded = narration.value
+    audio = session.get(AssetVersion, recorded["audio"]) if recorded.get("audio") else None
+    captions = session.get(AssetVersion, recorded["captions"]) if recorded.get("captions") else None
     annotations = []
     for note in version.annotations:
-        text = _localised(note.get("text", {}), language) or {}
+        text = localised(note.get("text", {}), language) or Localised(language, {})
         annotations.append(
             {
                 "id": note["id"],
                 "position": note["position"],
                 "normal": note.get("normal", [0, 0, 1]),
-                "title": text.get("title", ""),
-                "text": text.get("text", ""),
+                "title": text.value.get("title", ""),
+                "text": text.value.get("text", ""),
+                "language": text.language,
             }
         )
     scene: dict[str, Any] = {
@@ -117,11 +117,18 @@ def version_manifest(
         "poster": _file(derived.get("poster"), file_url),
         "marker": marker_entry,
         "annotations": annotations,
-        "audio": {"url": file_url(audio.storage_key), "type": audio.content_type, "bytes": audio.byte_size}
+        "audio": {
+            "url": file_url(audio.storage_key),
+            "type": audio.content_type,
+            "bytes": audio.byte_size,
+            "language": narration.language,
+        }
         if audio
         else None,
-        "captions": {"url": file_url(captions.storage_key)} if captions else None,
-        "alt": site.text("names", language),
+        "captions": {"url": file_url(captions.storage_key), "language": narration.language}
+        if captions
+        else None,
+        "alt": name.value,
     }
     manifest["scene"] = scene
     files: list[dict[str, Any] | None] = [

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ar_service.analytics import device_class, visit_row
-from ar_service.i18n import LANGUAGE_NAMES, select_language, viewer_strings
+from ar_service.i18n import LANGUAGE_NAMES, lang_attribute, select_language, viewer_strings
 from ar_service.models import EventKind, Site, SiteStatus
 from ar_service.public.files import serve_object
 from ar_service.public.manifest import build_manifest
@@ -18,6 +18,7 @@ from ar_service.services import db, services
 from ar_service.viewer import send_viewer_file, viewer_assets
 
 bp = Blueprint("public", __name__)
+bp.add_app_template_filter(lang_attribute)
 
 
 def file_url(key: str) -> str:

@@ -58,8 +58,10 @@ def _scene(
                 "id": "gate",
                 "position": [0, 0.5, 0.5],
                 "normal": [0, 0, 1],
-                "title": "Cổng",
-                "text": "Cổng chính",
+                # No Vietnamese text: the manifest gives the English one, and says so.
+                "title": "Gate",
+                "text": "The main gate",
+                "language": "en",
             }
         ],
         "audio": None,
@@ -189,6 +191,12 @@ def test_meshopt_model_renders(context: Any, site: ViewerSite) -> None:
     page.wait_for_timeout(300)
     assert _centre_differs(page) > 0.5
     assert page.evaluate("window.hueViewer.state.errors") == []
+    # The annotation (English, in a Vietnamese page) is marked as English on its hotspot and panel.
+    assert page.locator(".hue-hotspot").get_attribute("lang") == "en"
+    page.evaluate("document.querySelector('.hue-hotspot').click()")
+    assert page.locator(".hue-note h3").text_content() == "Gate"
+    assert page.locator(".hue-note h3").get_attribute("lang") == "en"
+    assert page.locator(".hue-note p").get_attribute("lang") == "en"
 
 
 def test_lightest_model_loads_before_the_heavier_one_on_a_fast_network(

@@ -151,7 +151,7 @@ class ViewerSite:
             [scene["poster"]["url"]] if scene["poster"] else []
         )
         manifest = {
-            "site": {"slug": slug, "code": "TEST01", "name": slug, "language": lang},
+            "site": {"slug": slug, "code": "TEST01", "name": slug, "name_language": lang, "language": lang},
             "scene": scene,
             "pack": {
                 "urls": pack_urls,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
 
 from ar_service.models import (
     Asset,
@@ -97,3 +98,41 @@ def published(services: Services) -> Published:
             )
         )
     return Published(slug="thien-mu", code="THM7K", glb_key=stored.key, glb=glb)
+
+
+@pytest.fixture
+def narrated(services: Services, published: Published) -> Published:
+    """``published`` with a narration: Vietnamese audio with captions, English audio alone."""
+    storage = services.storage
+    files = {
+        ("vi", "audio"): (b"ID3" + b"\0" * 64, "audio/mpeg", ".mp3", AssetKind.AUDIO),
+        ("vi", "captions"): (
+            "WEBVTT\n\n00:00.000 --> 00:01.000\nBảy tầng.\n".encode(),
+            "text/vtt",
+            ".vtt",
+            AssetKind.CAPTIONS,
+        ),
+        ("en", "audio"): (b"ID3" + b"\1" * 64, "audio/mpeg", ".mp3", AssetKind.AUDIO),
+    }
+    narration: dict[str, dict[str, int]] = {}
+    with services.session_factory.begin() as session:
+        site = session.scalars(select(Site).where(Site.slug == published.slug)).one()
+        for (language, role), (data, content_type, suffix, kind) in files.items():
+            stored = storage.put(data, content_type=content_type, suffix=suffix)
+            version = AssetVersion(
+                asset=Asset(kind=kind, name=f"{language}-{role}", site_id=site.id),
+                number=1,
+                storage_key=stored.key,
+                sha256=stored.sha256,
+                byte_size=stored.size,
+                content_type=content_type,
+                filename=f"{language}{suffix}",
+            )
+            session.add(version)
+            session.flush()
+            narration.setdefault(language, {})[role] = version.id
+        scene = session.scalars(select(Scene).where(Scene.site_id == site.id)).one()
+        shown = scene.published_version
+        assert shown is not None, "the published fixture publishes its scene"
+        shown.narration = narration
+    return published

@@ -21,6 +21,7 @@ def test_manifest_lists_files_with_sizes_and_localised_texts(
         "slug": "thien-mu",
         "code": "THM7K",
         "name": "Chùa Thiên Mụ",
+        "name_language": "vi",
         "language": "vi",
     }
     assert scene["models"] == [
@@ -35,6 +36,29 @@ def test_manifest_lists_files_with_sizes_and_localised_texts(
     assert scene["annotations"][0]["title"] == "Tháp Phước Duyên"
     assert f"/files/{published.glb_key}" in manifest["pack"]["urls"]
     assert manifest["pack"]["bytes"] == len(published.glb) + scene["poster"]["bytes"]
+
+
+def test_a_missing_translation_is_english_and_says_so(client: FlaskClient, narrated: Published) -> None:
+    manifest = client.get("/api/v1/sites/thien-mu/scene?lang=ko").get_json()
+    assert manifest["site"] | {"slug": None, "code": None} == {
+        "slug": None,
+        "code": None,
+        "name": "Thien Mu Pagoda",
+        "name_language": "en",
+        "language": "ko",
+    }
+    scene = manifest["scene"]
+    assert scene["alt"] == "Thien Mu Pagoda"
+    [note] = scene["annotations"]
+    assert (note["title"], note["text"], note["language"]) == ("Phuoc Duyen tower", "Seven storeys.", "en")
+    # English narration has no captions: the English audio alone, not the Vietnamese with its captions.
+    assert scene["audio"]["language"] == "en" and scene["captions"] is None
+    french = client.get("/api/v1/sites/thien-mu/scene?lang=fr").get_json()
+    assert (french["site"]["name"], french["site"]["name_language"]) == ("Pagode de la Dame céleste", "fr")
+    assert french["scene"]["annotations"][0]["language"] == "en"
+    vietnamese = client.get("/api/v1/sites/thien-mu/scene?lang=vi").get_json()["scene"]
+    assert vietnamese["audio"]["language"] == vietnamese["captions"]["language"] == "vi"
+    assert vietnamese["audio"]["url"] != scene["audio"]["url"]
 
 
 def test_manifest_is_cacheable_with_etag(client: FlaskClient, published: Published) -> None:

@@ -1,4 +1,5 @@
 import gzip
+import re
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -36,10 +37,34 @@ def test_language_comes_from_accept_language_and_can_be_switched(
     assert "<h1>Chùa Thiên Mụ</h1>" in vi and '<html lang="vi">' in vi
     fr = client.get("/s/thien-mu?lang=fr", headers={"Accept-Language": "vi"}).get_data(as_text=True)
     assert "<h1>Pagode de la Dame céleste</h1>" in fr and '<html lang="fr">' in fr
-    # No Japanese name: Vietnamese is shown, but the page speaks Japanese for its own words.
+    # No Japanese name: the English one is shown, marked as English, in a page that speaks
+    # Japanese for its own words.
     ja = client.get("/s/thien-mu", headers={"Accept-Language": "ja"})
     assert ja.headers["Content-Language"] == "ja"
-    assert "<h1>Chùa Thiên Mụ</h1>" in ja.get_data(as_text=True)
+    assert '<h1 lang="en">Thien Mu Pagoda</h1>' in ja.get_data(as_text=True)
+
+
+def test_texts_in_another_language_than_the_page_are_marked(client: FlaskClient, narrated: Published) -> None:
+    ko = client.get("/s/thien-mu?lang=ko").get_data(as_text=True)
+    assert '<html lang="ko">' in ko
+    assert '<p lang="en">A seven-storey pagoda on the Perfume River.</p>' in ko
+    assert '<dt lang="en">Phuoc Duyen tower</dt><dd lang="en">Seven storeys.</dd>' in ko
+    assert 'alt="Thien Mu Pagoda" lang="en"' in ko
+    vi = client.get("/s/thien-mu?lang=vi").get_data(as_text=True)
+    assert "<h1>Chùa Thiên Mụ</h1>" in vi and "<dt>Tháp Phước Duyên</dt><dd>Bảy tầng.</dd>" in vi
+    assert ' lang="' not in vi.split("</nav>", 1)[1]  # past the language links, nothing is marked
+    assert 'srclang="vi"' in vi
+    # The French page: its own name, the English description, the Vietnamese captions nowhere.
+    fr = client.get("/s/thien-mu?lang=fr").get_data(as_text=True)
+    assert "<h1>Pagode de la Dame céleste</h1>" in fr and "<track" not in fr
+
+
+def test_the_site_list_marks_names_in_another_language(client: FlaskClient, published: Published) -> None:
+    listing = client.get("/?lang=zh").get_data(as_text=True)
+    assert re.search(r'<a lang="en" href="[^"]*thien-mu[^"]*">Thien Mu Pagoda</a>', listing)
+    missing = client.get("/q/NOPE1?lang=fr").get_data(as_text=True)
+    assert re.search(r'<a href="[^"]*thien-mu[^"]*">Pagode de la Dame céleste</a>', missing)
+    assert re.search(r'<a lang="en" href="[^"]*tu-duc[^"]*">Tomb of Tu Duc</a>', missing)
 
 
 def test_site_page_is_small_and_links_the_scene_files(client: FlaskClient, published: Published) -> None:

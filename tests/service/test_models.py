@@ -5,6 +5,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from ar_service.db import upgrade
+from ar_service.localised import Localised
 from ar_service.models import (
     ApiToken,
     Asset,
@@ -39,12 +40,13 @@ def _site(session: Session) -> Site:
     return site
 
 
-def test_site_text_falls_back_to_vietnamese_then_english(session: Session) -> None:
+def test_site_text_falls_back_to_english_then_vietnamese(session: Session) -> None:
     site = _site(session)
-    assert site.text("names", "ja") == "Chùa Thiên Mụ"
-    assert site.text("names", "en") == "Thien Mu Pagoda"
-    site.names = {"en": "Thien Mu Pagoda"}
-    assert site.text("names", "ko") == "Thien Mu Pagoda"
+    assert site.in_language("names", "ja") == Localised("en", "Thien Mu Pagoda")
+    assert site.text("names", "vi") == "Chùa Thiên Mụ"
+    site.names = {"vi": "Chùa Thiên Mụ"}
+    assert site.in_language("names", "ko") == Localised("vi", "Chùa Thiên Mụ")
+    assert site.in_language("descriptions", "ko") == Localised("ko", "")
 
 
 def test_asset_version_content_cannot_change(session: Session) -> None:

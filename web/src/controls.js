@@ -56,7 +56,8 @@ export function createControls(root, { strings, lang, scene, pack }) {
     audio.setAttribute("aria-label", strings.listen);
     if (scene.captions) {
       const track = document.createElement("track");
-      Object.assign(track, { kind: "captions", src: scene.captions.url, srclang: lang, default: true });
+      const { url, language } = scene.captions;
+      Object.assign(track, { kind: "captions", src: url, srclang: language, default: true });
       audio.append(track);
     }
     parts.push(audio);
@@ -109,6 +110,8 @@ export function createControls(root, { strings, lang, scene, pack }) {
       title.textContent = item.title;
       const text = document.createElement("p");
       text.textContent = item.text;
+      // A missing translation falls back to another language: marked, it is read in its own voice.
+      title.lang = text.lang = item.language;
       note.append(title, text);
       note.hidden = false;
     },

@@ -63,6 +63,7 @@ export function createModelView(stage, { scene, onAnnotation }) {
     hotspot.dataset.normal = note.normal.join(" ");
     hotspot.dataset.visibilityAttribute = "visible";
     hotspot.setAttribute("aria-label", note.title);
+    hotspot.lang = note.language;
     hotspot.textContent = String((scene.annotations.indexOf(note) + 1));
     hotspot.addEventListener("click", () => onAnnotation(note));
     viewer.append(hotspot);
