@@ -11,9 +11,11 @@ from werkzeug.wrappers import Response
 from ar_service import workflow
 from ar_service.admin import STAFF, bp
 from ar_service.admin.actor import actor
+from ar_service.admin.coverage import language_coverage
 from ar_service.admin.diff import scene_diff
 from ar_service.api.preview import preview_token
 from ar_service.auth import roles_required
+from ar_service.i18n import LANGUAGE_NAMES
 from ar_service.models import Scene, SceneState, SceneVersion, Site, utcnow
 from ar_service.models.base import parse_id
 from ar_service.services import db
@@ -73,6 +75,8 @@ def scene_detail(scene_id: int) -> str:
         candidate=candidate,
         against=against,
         changes=scene_diff(session, against, candidate) if candidate else [],
+        coverage=language_coverage(site, candidate) if candidate and site else [],
+        languages=LANGUAGE_NAMES,
         preview=(lambda version: url_for("preview.show", token=preview_token(version.id, expires))),
         States=SceneState,
     )
