@@ -185,7 +185,9 @@ def test_3d_view_renders_the_model_after_the_poster(context: Any, site: ViewerSi
     assert page.evaluate("window.hueViewer.state.errors") == []
 
 
-def test_meshopt_model_renders(context: Any, site: ViewerSite) -> None:
+def test_meshopt_model_renders_with_its_annotation_marked_in_its_language(
+    context: Any, site: ViewerSite
+) -> None:
     page = _open(context, site, "packed")
     _wait_model(page, "ar")
     page.wait_for_timeout(300)
